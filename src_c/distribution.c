@@ -1,0 +1,2 @@
+/* distribution.c — placeholder, implemented in its own change. */
+#include "ptdalgorithms.h"

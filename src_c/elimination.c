@@ -1,0 +1,2 @@
+/* elimination.c — placeholder, implemented in its own change. */
+#include "ptdalgorithms.h"

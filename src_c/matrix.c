@@ -1,0 +1,2 @@
+/* matrix.c — placeholder, implemented in its own change. */
+#include "ptdalgorithms.h"

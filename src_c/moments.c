@@ -1,0 +1,2 @@
+/* moments.c — placeholder, implemented in its own change. */
+#include "ptdalgorithms.h"

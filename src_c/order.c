@@ -1,0 +1,2 @@
+/* order.c — placeholder, implemented in its own change. */
+#include "ptdalgorithms.h"

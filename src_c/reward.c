@@ -1,0 +1,2 @@
+/* reward.c — placeholder, implemented in its own change. */
+#include "ptdalgorithms.h"

@@ -1,0 +1,2 @@
+/* sample.c — placeholder, implemented in its own change. */
+#include "ptdalgorithms.h"
