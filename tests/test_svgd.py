@@ -144,6 +144,17 @@ def test_seed_example_defaults_in_process():
     assert abs(svgd.posterior_std[0] / sd - 1) < 0.2
 
 
+@pytest.mark.parametrize("rate", [0.01, 500.0])
+def test_defaults_work_for_rates_far_from_one(rate):
+    # the warm-up (MAP in log theta + Newton + Laplace scale) finds rates 100x-500x away from the prior median
+    data = _exp_data(rate=rate, seed=4)
+    svgd = SVGD(model=exponential_model, observed_data=data, n_particles=24, n_iterations=100, parallel="vmap")
+    svgd.fit()
+    mean, sd = exponential_lognormal_posterior(data)
+    assert abs(svgd.posterior_mean[0] - mean) < 0.2 * sd
+    assert abs(svgd.posterior_std[0] / sd - 1) < 0.2
+
+
 def test_two_dimensional_gaussian_with_correlation():
     # N(mu, Sigma) with correlation 0.6: SVGD recovers means, sds within 10 %
     mu = jnp.array([1.0, -2.0])
