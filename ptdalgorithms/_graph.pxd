@@ -13,3 +13,6 @@ cdef class Edge:
     cdef readonly Graph graph
     cdef Py_ssize_t _from
     cdef Py_ssize_t _i
+
+# Wrap a C graph (ownership passes to the returned Graph); raises for NULL with the C error.
+cdef Graph wrap_graph(ptd_graph *g)
