@@ -40,22 +40,23 @@ def last_json(stdout: str) -> dict:
 
 
 SEED_EXAMPLE = """
+from ptdalgorithms import Graph
 try:
-    from ptdalgorithms import Graph, SVGD
-    have_bridge = hasattr(Graph, "pmf_from_graph")
-except ImportError:
-    have_bridge = False
-if have_bridge:
-    g = Graph(state_length=1); start = g.starting_vertex()
-    v2 = g.find_or_create_vertex([2]); v1 = g.find_or_create_vertex([1])
-    start.add_edge(v2, 1.0); v2.add_edge_parameterized(v1, 0.0, [1.0])
-    g_true = g.clone(); g_true.update_parameterized_weights([2.0])
-    data = np.asarray(g_true.sample(100, seed=2024))
-    model = Graph.pmf_from_graph(g, discrete=False, param_length=1)
-else:  # stand-in until the JAX bridge is merged: the same pdf, theta e^{-theta t}
+    from ptdalgorithms import SVGD
+except ImportError:  # until the package exports it
     from ptdalgorithms.svgd import SVGD
+import ptdalgorithms.jax_bridge as bridge
+pmf_from_graph = getattr(Graph, "pmf_from_graph", None) or getattr(bridge, "pmf_from_graph", None)
+have_bridge = pmf_from_graph is not None
+g = Graph(state_length=1); start = g.starting_vertex()
+v2 = g.find_or_create_vertex([2]); v1 = g.find_or_create_vertex([1])
+start.add_edge(v2, 1.0); v2.add_edge_parameterized(v1, 0.0, [1.0])
+g_true = g.clone(); g_true.update_parameterized_weights([2.0])
+data = np.asarray(g_true.sample(100, seed=2024))
+if have_bridge:
+    model = pmf_from_graph(g, discrete=False, param_length=1)
+else:  # stand-in until the JAX bridge is merged: the same pdf, theta e^{-theta t}
     from _svgd_helpers import exponential_model as model
-    data = np.random.default_rng(2024).exponential(0.5, 100)
 svgd = SVGD(model=model, observed_data=data, theta_dim=1, n_particles=24, n_iterations=100,
             parallel='pmap', n_devices=8, verbose=True)
 svgd.fit()
