@@ -39,6 +39,18 @@ def sq_distances(x: jax.Array, y: jax.Array) -> jax.Array:
     return jnp.sum(diff * diff, axis=-1)
 
 
+def _median_nonnegative(v: jax.Array) -> jax.Array:
+    """Median of a 1-D array of non-negative floats.
+
+    Sorts the IEEE bit patterns as integers (for non-negative floats they order exactly like the values):
+    XLA's integer sort on CPU is ~4x faster than its float sort, which dominated an SVGD step at n = 100.
+    """
+    m = v.shape[0]
+    bits = jax.lax.bitcast_convert_type(v, jnp.int64 if v.dtype == jnp.float64 else jnp.int32)
+    s = jax.lax.bitcast_convert_type(jnp.sort(bits), v.dtype)
+    return s[m // 2] if m % 2 else 0.5 * (s[m // 2 - 1] + s[m // 2])
+
+
 def median_bandwidth(x: jax.Array) -> jax.Array:
     """Median heuristic ``h = med_{i<j} ||x_i - x_j||^2 / log(n + 1)`` for particles ``x (n, d)``.
 
@@ -51,7 +63,7 @@ def median_bandwidth(x: jax.Array) -> jax.Array:
         return jnp.asarray(1.0, dtype=x.dtype)
     d2 = sq_distances(x, x)
     iu, ju = jnp.triu_indices(n, k=1)
-    med = jnp.median(d2[iu, ju])
+    med = _median_nonnegative(d2[iu, ju])
     return jnp.maximum(med / jnp.log(n + 1.0), _MIN_BANDWIDTH)
 
 

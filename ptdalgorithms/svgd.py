@@ -102,8 +102,9 @@ def build_step(
         if axis_name is None:
             x_all, g_all = x, g
         else:
-            x_all = jax.lax.all_gather(x, axis_name, tiled=True)
-            g_all = jax.lax.all_gather(g, axis_name, tiled=True)
+            # one collective for both: gather [x | g] and split
+            xg = jax.lax.all_gather(jnp.concatenate([x, g], axis=1), axis_name, tiled=True)
+            x_all, g_all = xg[:, : x.shape[1]], xg[:, x.shape[1] :]
         h = median_bandwidth(x_all)
         phi = stein_direction(x, x_all, g_all, h)
         updates, opt_state = optimizer.update(-phi, state.opt_state, x)

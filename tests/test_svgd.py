@@ -66,7 +66,7 @@ def test_stein_direction_matches_naive_double_loop():
 
 def test_median_bandwidth_against_scipy():
     rng = np.random.default_rng(3)
-    for n in (2, 5, 24, 101):
+    for n in (2, 3, 5, 24, 101):
         x = rng.normal(size=(n, 2))
         ref = np.median(pdist(x, "sqeuclidean")) / math.log(n + 1)
         assert float(S.median_bandwidth(jnp.asarray(x))) == pytest.approx(ref, rel=1e-13)
