@@ -441,7 +441,7 @@ class SVGD:
             self._fns = {}
         self._log_density = log_density
         self._results: SVGDResult | None = None
-        if self.precompile and self.parallel != "pmap":
+        if self.precompile:
             self._compile_now()
 
         if self.verbose:
@@ -470,11 +470,23 @@ class SVGD:
             lambda: _make_chunk(self._log_density, self.optimizer, self.parallel, length),
         )
 
+    def _to_theta_fn(self):
+        tr = self.transform
+        return self._get("to_theta", lambda: jax.jit(lambda u, m, s: tr.forward(m + s * u)))
+
     def _compile_now(self) -> None:
-        """Compile the warm-up and the iteration chunks (vmap / none) ahead of ``fit``."""
+        """Compile the warm-up (all modes) and the iteration chunks (vmap) ahead of ``fit``.
+
+        Under pmap only the warm-up (which runs outside pmap) is compiled ahead; the pmapped chunk is
+        traced on first use inside the device mesh -- never an AOT-compiled gradient inside pmap.
+        """
         data = jnp.asarray(self.data)
         w0 = jnp.zeros(self.theta_dim)
-        self._warmup_fn().lower(data, w0)  # tracing errors (bad log_prob) surface here
+        if not isinstance(self._fns.get("warmup"), jax.stages.Compiled):
+            # tracing errors (a log_prob that is not JAX-traceable, a model rejecting theta) surface here
+            self._fns["warmup"] = self._warmup_fn().lower(data, w0).compile()
+        if self.parallel == "pmap":
+            return
         z = jnp.zeros((self.n_particles, self.theta_dim))
         one = jnp.ones(self.theta_dim)
         state = init(z, self.optimizer)
@@ -502,7 +514,8 @@ class SVGD:
         if not (np.all(np.isfinite(np.asarray(m))) and np.all(np.isfinite(np.asarray(s)))):
             raise ValueError("the log-density is not finite at the start; check the model, data and prior")
         u0 = self._initial_u(m, s)
-        to_theta = jax.jit(lambda u: self.transform.forward(m + s * u))
+        to_theta_ms = self._to_theta_fn()
+        to_theta = lambda u: to_theta_ms(jnp.asarray(u), m, s)  # noqa: E731
 
         bar = _Progress(self.n_iterations, self.progress)
         hist, hist_it = [np.asarray(to_theta(u0))], [0]
