@@ -78,6 +78,9 @@ int ptd_covariance_matrix(const ptd_csr *c, const ptd_program *prog, const doubl
  * the j-th added chain vertex.  Rewards on the start and absorbing vertices are ignored.
  * NULL on error (message set). */
 ptd_graph *ptd_reward_transform(ptd_graph *g, const double *rewards, int discrete);
+/* The embedded jump chain as a discrete graph: same vertices and states, each vertex's out-weights
+ * (current weights) divided by their sum; not parameterised.  NULL on error. */
+ptd_graph *ptd_graph_normalize(ptd_graph *g);
 
 #ifdef __cplusplus
 }
