@@ -411,7 +411,7 @@ def moments_and_gradient(Graph graph, theta, k, rewards=None, discrete=False):
     jacobian : ndarray, shape (k, param_length)
         ``d E[Y^i] / d θ_j``.
     """
-    th = np.asarray(theta, dtype=np.float64).reshape(1, -1)
+    th = _theta_vector(graph, theta).reshape(1, -1)
     vals, jac = batch_moments(graph, th, k, rewards, discrete, True)
     return vals[0], jac[0]
 
