@@ -59,6 +59,13 @@ cdef const ptd_program *_program(Graph g) except NULL:
     return p
 
 
+cdef Graph _wrap(ptd_graph *g):
+    # Each extension links its own copy of the C core, so the error text set here lives in this module:
+    # check it here rather than in wrap_graph (which would read _graph's copy).
+    check_ptr(g)
+    return wrap_graph(g)
+
+
 cdef object _reward_vector(Graph g, rewards, str name='rewards'):
     """None, or a validated contiguous float64 copy of one reward per vertex."""
     if rewards is None:
@@ -362,7 +369,7 @@ def reward_transform(Graph graph, rewards, discrete=False) -> Graph:
     if discrete and not np.all(r == np.round(r)):
         raise ValueError("discrete reward transformation needs integer rewards")
     cdef cnp.ndarray[double, ndim=1, mode="c"] rr = r
-    return wrap_graph(ptd_reward_transform(graph._g, <const double *>rr.data, 1 if discrete else 0))
+    return _wrap(ptd_reward_transform(graph._g, <const double *>rr.data, 1 if discrete else 0))
 
 
 def normalize(Graph graph) -> Graph:
@@ -380,7 +387,7 @@ def normalize(Graph graph) -> Graph:
     -------
     Graph
     """
-    return wrap_graph(ptd_graph_normalize(graph._g))
+    return _wrap(ptd_graph_normalize(graph._g))
 
 
 # ---------------------------------------------------------------------------------------- gradients

@@ -204,13 +204,10 @@ static int eliminate_zero_vertices(relim_t *E, size_t n_zero)
     /* rows (jump probabilities) of the zero-reward vertices and of their parents; parents of zero-reward
      * vertices only in the in-lists (kept vertices are never eliminated) */
     for (size_t u = 0; u < c->n; u++) {
-        double lam = 0;
+        double lam = E->lambda[u];
         int needed = E->zero[u];
-        for (size_t e = c->row[u]; e < c->row[u + 1]; e++) {
-            lam += c->weight[e];
+        for (size_t e = c->row[u]; e < c->row[u + 1]; e++)
             needed |= E->zero[c->col[e]];
-        }
-        E->lambda[u] = lam;
         if (!needed)
             continue;
         if (!(lam > 0))
@@ -242,7 +239,7 @@ static int eliminate_zero_vertices(relim_t *E, size_t n_zero)
 
 /* add the out-edges of kept vertex u (from new vertex nu) after the transformation */
 static int emit_edges(ptd_graph *ng, const ptd_csr *c, const relim_t *E, const int64_t *head, size_t u,
-                      size_t nu, double scale)
+                      size_t nu, double div)
 {
     int rc;
     size_t p = c->param_length;
@@ -254,11 +251,11 @@ static int emit_edges(ptd_graph *ng, const ptd_csr *c, const relim_t *E, const i
             size_t to = (size_t)head[c->col[e]];
             int64_t q = c->param[e];
             if (q < 0) {
-                rc = ptd_graph_add_edge(ng, nu, to, c->weight[e] * scale);
+                rc = ptd_graph_add_edge(ng, nu, to, c->weight[e] / div);
             } else {
                 for (size_t j = 0; j < p; j++)
-                    cf[j] = c->coef[(size_t)q * p + j] * scale;
-                rc = ptd_graph_add_edge_param(ng, nu, to, c->base[q] * scale, cf, p);
+                    cf[j] = c->coef[(size_t)q * p + j] / div;
+                rc = ptd_graph_add_edge_param(ng, nu, to, c->base[q] / div, cf, p);
             }
             if (rc < 0) {
                 free(cf);
@@ -272,7 +269,7 @@ static int emit_edges(ptd_graph *ng, const ptd_csr *c, const relim_t *E, const i
     if (u != 0 && r->n == 0)
         return state_error(c, u, "cannot reach an absorbing vertex");
     for (uint32_t j = 0; j < r->n; j++)
-        if ((rc = ptd_graph_add_edge(ng, nu, (size_t)head[r->e[j].to], E->lambda[u] * r->e[j].p * scale)) < 0)
+        if ((rc = ptd_graph_add_edge(ng, nu, (size_t)head[r->e[j].to], E->lambda[u] * r->e[j].p / div)) < 0)
             return rc;
     return PTD_OK;
 }
@@ -341,6 +338,8 @@ ptd_graph *ptd_reward_transform(ptd_graph *g, const double *rewards, int discret
     }
     for (size_t v = 0; v < n; v++) {
         E.pos[v] = NONE;
+        for (size_t e = c->row[v]; e < c->row[v + 1]; e++)
+            E.lambda[v] += c->weight[e];
         double r = rewards[v];
         if (v == 0 || ptd_csr_absorbing(c, v))
             continue;
@@ -400,15 +399,15 @@ ptd_graph *ptd_reward_transform(ptd_graph *g, const double *rewards, int discret
         if (zero[u] || (u && ptd_csr_absorbing(c, u)))
             continue;
         size_t hd = (size_t)head[u], k = 1;
-        double scale = 1;
+        double div = 1; /* continuous: rates divided by the reward */
         if (u && discrete)
             k = (size_t)rewards[u];
         else if (u)
-            scale = 1 / rewards[u];
+            div = rewards[u];
         for (size_t j = 1; j < k; j++)
             if ((rc = ptd_graph_add_edge(ng, hd + j - 1, hd + j, 1.0)) < 0)
                 goto out;
-        if ((rc = emit_edges(ng, c, &E, head, u, hd + k - 1, scale)) < 0)
+        if ((rc = emit_edges(ng, c, &E, head, u, hd + k - 1, div)) < 0)
             goto out;
         if (k > 1 && (rc = emit_self(ng, c, &E, u, hd + k - 1, hd)) < 0)
             goto out;
