@@ -21,7 +21,6 @@ Conventions shared by every function here
 import numpy as np
 cimport numpy as cnp
 from cython.parallel cimport prange, parallel
-from libc.stdlib cimport malloc, free
 
 from ptdalgorithms._common cimport *
 from ptdalgorithms._graph cimport Graph, wrap_graph
@@ -125,11 +124,6 @@ cdef object _vertex_moments(Graph g, Py_ssize_t k, rewards, bint discrete, bint 
         ptd_moment_ws_destroy(ws)
     check(rc)
     return out, (vo if per_vertex else None)
-
-
-_DISCRETE_DOC = """discrete : bool, default False
-        Treat edge weights as jump probabilities (DPH); the reward then counts steps
-        ``Y = Σ_{n<τ} r(X_n)`` (self-transitions included)."""
 
 
 # ---------------------------------------------------------------------------------------- moments
