@@ -129,129 +129,29 @@ cdef object _vertex_moments(Graph g, Py_ssize_t k, rewards, bint discrete, bint 
 # ---------------------------------------------------------------------------------------- moments
 
 def expected_waiting_time(Graph graph, rewards=None, discrete=False) -> np.ndarray:
-    """Expected accumulated reward until absorption, from every vertex.
-
-    Parameters
-    ----------
-    graph : Graph
-    rewards : array_like of float, shape (n_vertices,), optional
-        Non-negative reward per vertex (default 1: the absorption time).  Rewards on the starting
-        vertex and on absorbing vertices are ignored.
-    discrete : bool, default False
-        Treat edge weights as jump probabilities (DPH); the reward then counts steps
-        ``Y = Σ_{n<τ} r(X_n)`` (self-transitions included).
-
-    Returns
-    -------
-    ndarray, shape (n_vertices,)
-        Entry ``v`` is ``E[Y | X_0 = v]`` for a transient vertex; entry 0 is the expectation from the
-        start (``α · E[Y | X_0]``, the defect contributing 0); absorbing vertices get 0.
-
-    Raises
-    ------
-    ValueError
-        Bad rewards, a vertex with out-edges of zero total weight, or a vertex that cannot reach
-        absorption (the message names its state).
-
-    Examples
-    --------
-    >>> g = Graph(1)
-    >>> a, b = g.find_or_create_vertex([1]), g.find_or_create_vertex([2])
-    >>> g.starting_vertex().add_edge(a, 1.0); a.add_edge(b, 4.0)
-    >>> expected_waiting_time(g)
-    array([0.25, 0.25, 0.  ])
-    """
+    """Implementation of :meth:`ptdalgorithms.Graph.expected_waiting_time` (see its docstring)."""
     return _vertex_moments(graph, 1, rewards, discrete, True)[1][0]
 
 
 def moments(Graph graph, k, rewards=None, discrete=False) -> np.ndarray:
-    """Raw moments ``E[Y], E[Y^2], ..., E[Y^k]`` of the accumulated reward.
-
-    Continuous: ``E[Y^k] = k! α (U Δ(r))^k e`` with ``U = (-S)^{-1}`` (Bladt & Nielsen 2017, Thm 8.1.5),
-    computed by ``k`` replays of the elimination program.  Discrete: the DPH recursion obtained by
-    conditioning on the first step (see ``src_c/moments.c``).
-
-    Parameters
-    ----------
-    graph : Graph
-    k : int
-        Number of moments (``k >= 1``).
-    rewards : array_like of float, shape (n_vertices,), optional
-        Non-negative reward per vertex (default 1).  Rewards on the start and absorbing vertices are
-        ignored.
-    discrete : bool, default False
-        Edge weights are jump probabilities (DPH); ``Y = Σ_{n<τ} r(X_n)``.
-
-    Returns
-    -------
-    ndarray, shape (k,)
-
-    Raises
-    ------
-    ValueError
-        ``k < 1``, bad rewards, or a graph without a proper absorption time (message names the vertex).
-    """
+    """Implementation of :meth:`ptdalgorithms.Graph.moments` (see its docstring)."""
     _check_k(k)
     return _vertex_moments(graph, k, rewards, discrete, False)[0]
 
 
 def expectation(Graph graph, rewards=None, discrete=False) -> float:
-    """Expected accumulated reward ``E[Y]`` from the start (absorption time when ``rewards`` is None).
-
-    Parameters
-    ----------
-    graph : Graph
-    rewards : array_like of float, shape (n_vertices,), optional
-        Non-negative reward per vertex (default 1); start and absorbing vertices are ignored.
-    discrete : bool, default False
-        Edge weights are jump probabilities (DPH); ``Y = Σ_{n<τ} r(X_n)``.
-
-    Returns
-    -------
-    float
-    """
+    """Implementation of :meth:`ptdalgorithms.Graph.expectation` (see its docstring)."""
     return float(_vertex_moments(graph, 1, rewards, discrete, False)[0][0])
 
 
 def variance(Graph graph, rewards=None, discrete=False) -> float:
-    """Variance ``E[Y^2] - E[Y]^2`` of the accumulated reward.
-
-    Parameters
-    ----------
-    graph : Graph
-    rewards : array_like of float, shape (n_vertices,), optional
-        Non-negative reward per vertex (default 1); start and absorbing vertices are ignored.
-    discrete : bool, default False
-        Edge weights are jump probabilities (DPH); ``Y = Σ_{n<τ} r(X_n)``.
-
-    Returns
-    -------
-    float
-    """
+    """Implementation of :meth:`ptdalgorithms.Graph.variance` (see its docstring)."""
     m = _vertex_moments(graph, 2, rewards, discrete, False)[0]
     return float(m[1] - m[0] * m[0])
 
 
 def covariance_matrix(Graph graph, R, discrete=False) -> np.ndarray:
-    """Covariance matrix of several accumulated rewards.
-
-    ``E[Y_a Y_b] = α U (r_a ∘ U r_b + r_b ∘ U r_a)`` (continuous, Bladt & Nielsen 2017, Thm 8.1.5);
-    discrete: ``α U (r_a ∘ e_b + r_b ∘ e_a - r_a ∘ r_b)`` with ``e_a = U r_a``, ``U = (I - T)^{-1}``.
-
-    Parameters
-    ----------
-    graph : Graph
-    R : array_like of float, shape (n_vertices, m)
-        Column ``a`` is a non-negative reward vector; rows of the start and absorbing vertices are
-        ignored.
-    discrete : bool, default False
-        Edge weights are jump probabilities (DPH); ``Y = Σ_{n<τ} r(X_n)``.
-
-    Returns
-    -------
-    ndarray, shape (m, m)
-        ``Cov(Y_a, Y_b)``.
-    """
+    """Implementation of :meth:`ptdalgorithms.Graph.covariance_matrix` (see its docstring)."""
     cdef const ptd_csr *c = graph._csr()
     cdef const ptd_program *prog = _program(graph)
     A = np.asarray(R, dtype=np.float64)
@@ -280,37 +180,14 @@ def covariance_matrix(Graph graph, R, discrete=False) -> np.ndarray:
 
 
 def covariance(Graph graph, rewards1, rewards2, discrete=False) -> float:
-    """Covariance of two accumulated rewards, ``E[Y_1 Y_2] - E[Y_1] E[Y_2]``.
-
-    Parameters
-    ----------
-    graph : Graph
-    rewards1, rewards2 : array_like of float, shape (n_vertices,)
-        Non-negative rewards; entries on the start and absorbing vertices are ignored.
-    discrete : bool, default False
-        Edge weights are jump probabilities (DPH); ``Y = Σ_{n<τ} r(X_n)``.
-
-    Returns
-    -------
-    float
-    """
+    """Implementation of :meth:`ptdalgorithms.Graph.covariance` (see its docstring)."""
     r1 = _reward_vector(graph, rewards1, 'rewards1')
     r2 = _reward_vector(graph, rewards2, 'rewards2')
     return float(covariance_matrix(graph, np.column_stack([r1, r2]), discrete)[0, 1])
 
 
 def defect(Graph graph) -> float:
-    """Probability of starting absorbed: ``1 - α·1`` (start out-weight to absorbing vertices over the
-    start's total out-weight), at the current weights.
-
-    Parameters
-    ----------
-    graph : Graph
-
-    Returns
-    -------
-    float
-    """
+    """Implementation of :meth:`ptdalgorithms.Graph.defect` (see its docstring)."""
     cdef const ptd_csr *c = graph._csr()
     cdef double tot = 0, dead = 0
     cdef size_t e
@@ -326,37 +203,7 @@ def defect(Graph graph) -> float:
 # ---------------------------------------------------------------------------------------- new graphs
 
 def reward_transform(Graph graph, rewards, discrete=False) -> Graph:
-    """A new graph whose absorption time is the accumulated reward of ``graph``.
-
-    Continuous: vertices with reward 0 are eliminated (paths through them become direct edges; cycles
-    among them are resolved exactly), the out-rates of a vertex with reward ``r > 0`` are divided by
-    ``r``.  Kept vertices keep their states and relative order; the state length is unchanged.  A
-    parameterised graph keeps its parameterisation when every transient reward is positive (base and
-    coefficients divided by ``r``).
-
-    Discrete: rewards must be integers; a vertex with reward ``k >= 1`` becomes a chain of ``k``
-    vertices (one step each; the original self-transition returns to the head of the chain) and
-    reward-0 vertices are eliminated.  The new state length is ``state_length + 1``: the trailing entry
-    is 0 for the original vertex and ``j = 1..k-1`` for its ``j``-th added chain vertex.
-
-    Rewards on the starting and absorbing vertices are ignored.
-
-    Parameters
-    ----------
-    graph : Graph
-    rewards : array_like of float, shape (n_vertices,)
-    discrete : bool, default False
-
-    Returns
-    -------
-    Graph
-
-    Raises
-    ------
-    ValueError
-        Bad rewards; non-integer rewards with ``discrete=True``; zero rewards on a parameterised graph
-        (the result would not be linear in θ); zero-reward vertices that cannot reach absorption.
-    """
+    """Implementation of :meth:`ptdalgorithms.Graph.reward_transform` (see its docstring)."""
     r = _reward_vector(graph, rewards)
     if r is None:
         raise ValueError("rewards must be given")
@@ -367,89 +214,21 @@ def reward_transform(Graph graph, rewards, discrete=False) -> Graph:
 
 
 def normalize(Graph graph) -> Graph:
-    """The embedded jump chain as a discrete graph.
-
-    Every vertex's out-weights are divided by their sum (current weights; the result is not
-    parameterised), so the new graph, read with ``discrete=True``, is the jump chain: its ``τ`` is the
-    number of jumps the continuous chain makes before absorption.  States and vertex order are kept.
-
-    Parameters
-    ----------
-    graph : Graph
-
-    Returns
-    -------
-    Graph
-    """
+    """Implementation of :meth:`ptdalgorithms.Graph.normalize` (see its docstring)."""
     return _wrap(ptd_graph_normalize(graph._g))
 
 
 # ---------------------------------------------------------------------------------------- gradients
 
 def moments_and_gradient(Graph graph, theta, k, rewards=None, discrete=False):
-    """Moments at parameter vector ``theta`` and their exact Jacobian.
-
-    Forward-mode differentiation through the linear systems: with ``A(θ) = Λ - W`` (``-S`` in the
-    continuous case, ``I - T`` in the discrete case), ``dU/dθ_j = -U A_j U``; the dependence of ``α``
-    on ``θ`` (parameterised start edges) is included.  Cost about ``(1 + p)`` times the values.  The
-    graph's stored weights are not changed.
-
-    Parameters
-    ----------
-    graph : Graph
-    theta : array_like of float, shape (param_length,)
-    k : int
-        Number of moments (``k >= 1``).
-    rewards : array_like of float, shape (n_vertices,), optional
-        Non-negative reward per vertex (default 1); start and absorbing vertices are ignored.
-    discrete : bool, default False
-        Edge weights are jump probabilities (DPH); ``Y = Σ_{n<τ} r(X_n)``.
-
-    Returns
-    -------
-    values : ndarray, shape (k,)
-        ``E[Y^1..k]`` at ``theta``.
-    jacobian : ndarray, shape (k, param_length)
-        ``d E[Y^i] / d θ_j``.
-    """
+    """Implementation of :meth:`ptdalgorithms.Graph.moments_and_gradient` (see its docstring)."""
     th = _theta_vector(graph, theta).reshape(1, -1)
     vals, jac = batch_moments(graph, th, k, rewards, discrete, True)
     return vals[0], jac[0]
 
 
 def batch_moments(Graph graph, theta, k, rewards=None, discrete=False, gradient=True):
-    """Moments (and exact gradients) for many parameter vectors, in parallel.
-
-    One elimination program is compiled per graph structure and replayed for each row of ``theta``
-    (no re-elimination, no allocation per row), with an OpenMP loop over rows without the GIL and
-    one workspace per thread.  Results do not depend on the number of threads (bit-identical).
-
-    Parameters
-    ----------
-    graph : Graph
-    theta : array_like of float, shape (n, param_length)
-        One parameter vector per row.  For a graph without parameters use shape ``(n, 0)``: every row
-        evaluates the current weights.
-    k : int
-        Number of moments (``k >= 1``).
-    rewards : array_like of float, shape (n_vertices,), optional
-        Non-negative reward per vertex (default 1); start and absorbing vertices are ignored.
-    discrete : bool, default False
-        Edge weights are jump probabilities (DPH); ``Y = Σ_{n<τ} r(X_n)``.
-    gradient : bool, default True
-        Also return the Jacobians.
-
-    Returns
-    -------
-    values : ndarray, shape (n, k)
-    grads : ndarray, shape (n, k, param_length), or None if ``gradient`` is False
-
-    Raises
-    ------
-    ValueError
-        Wrong shape of ``theta``; a row that is not finite or gives a negative weight; ``k < 1``; bad
-        rewards; a graph without a proper absorption time at some row (message names the row).
-    """
+    """Implementation of :meth:`ptdalgorithms.Graph.batch_moments` (see its docstring)."""
     _check_k(k)
     cdef const ptd_csr *c = graph._csr()
     cdef const ptd_program *prog = _program(graph)
