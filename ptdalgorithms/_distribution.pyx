@@ -70,10 +70,11 @@ def _times(t, bint discrete):
     if bad.any():
         i = int(np.flatnonzero(bad.ravel())[0])
         raise ValueError(f"{'jump counts' if discrete else 'times'} must be finite and non-negative; "
-                         f"got {arr.ravel()[i]!r} at index {i}")
+                         f"got {float(arr.ravel()[i])!r} at index {i}")
     if discrete and (arr != np.floor(arr)).any():
         i = int(np.flatnonzero((arr != np.floor(arr)).ravel())[0])
-        raise ValueError(f"jump counts must be non-negative integers; got {arr.ravel()[i]!r} at index {i}")
+        raise ValueError(f"jump counts must be non-negative integers; got {float(arr.ravel()[i])!r} at "
+                         f"index {i}")
     return np.ascontiguousarray(arr.ravel()), arr.shape
 
 
@@ -586,8 +587,9 @@ cdef class DistributionContext:
             ctx.step(dt); record(ctx.time, ctx.pdf, ctx.cdf)
 
     which gives P(X_t = .) = alpha e^{S1 t1} e^{S2 (t - t1)} exactly (to `tol` per step).
-    Weights may be changed through the context, through ``graph.update_parameterized_weights``
-    or edge weight setters of the graph; structural changes (new vertices or edges) are an error.
+    Weights may be changed through the context or through ``graph.update_parameterized_weights``
+    (or by ``add_edge`` onto an existing edge, which merges weights); structural changes (new
+    vertices or edges) are an error.
 
     Attributes
     ----------

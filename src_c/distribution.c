@@ -337,7 +337,8 @@ static int sweep_continuous(const ptd_csr *c, ptd_dist_query *q, ptd_dist_ws *ws
         while (next < m && ptd_poisson_left_bound(ws->ts[ws->order[next].i].mu) <= (double)k) {
             size_t i = ws->order[next++].i;
             tstate *T = ws->ts + i;
-            int rc = ptd_poisson_window(T->mu, q->tol, &T->L, &T->R, &T->cur);
+            /* pdf terms v_k.s are up to Lambda: truncate at tol / Lambda so the pdf is within tol */
+            int rc = ptd_poisson_window(T->mu, thr, &T->L, &T->R, &T->cur);
             if (rc)
                 return rc;
             T->cum = T->sP = 0;

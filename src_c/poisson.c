@@ -35,42 +35,47 @@ int ptd_poisson_window(double mu, double eps, int64_t *L, int64_t *R, double *wL
         cut = 1e-300;
     int64_t mode = (int64_t)floor(mu);
 
-    /* Pass 1: total left and right mass (mode has weight 1). */
-    double left = 0, right = 0, w = 1;
-    for (int64_t k = mode; k > 0;) {
-        w *= (double)k / mu;
-        k--;
+    /* Pass 1: total left and right mass (mode has weight 1), and the outermost weights reached. */
+    double left = 0, right = 0, w = 1, wfl, wfr;
+    int64_t kfl = mode, kfr = mode;
+    for (; kfl > 0;) {
+        w *= (double)kfl / mu;
+        kfl--;
         left += w;
         if (w < cut)
             break;
     }
+    wfl = w;
     w = 1;
-    for (int64_t k = mode;;) {
-        w *= mu / (double)(k + 1);
-        k++;
+    for (;;) {
+        w *= mu / (double)(kfr + 1);
+        kfr++;
         right += w;
         if (w < cut)
             break;
     }
+    wfr = w;
     double total = 1 + left + right, thr = 0.5 * eps * total;
 
-    /* Pass 2: cut each tail at the point where the mass beyond it drops to thr. */
-    int64_t lo = mode, hi = mode;
-    double kept_left = 0, wlo = 1;
-    for (w = 1; lo > 0 && left - kept_left > thr;) {
-        w *= (double)lo / mu;
-        lo--;
-        kept_left += w;
-        wlo = w;
+    /* Pass 2: walk inward from each far end, summing the tail from the outside (no cancellation),
+     * and cut where adding the next weight would exceed thr. */
+    double tail_l = 0, tail_r = 0;
+    int64_t lo = kfl, hi = kfr;
+    w = kfl == mode ? 1 : wfl;
+    while (lo < mode && tail_l + w <= thr) {
+        tail_l += w;
+        w *= mu / (double)(lo + 1);
+        lo++;
     }
-    double kept_right = 0;
-    for (w = 1; right - kept_right > thr;) {
-        w *= mu / (double)(hi + 1);
-        hi++;
-        kept_right += w;
+    double wlo = lo == mode ? 1 : w;
+    w = wfr;
+    while (hi > mode && tail_r + w <= thr) {
+        tail_r += w;
+        w *= (double)hi / mu;
+        hi--;
     }
     *L = lo;
     *R = hi;
-    *wL = wlo / (1 + kept_left + kept_right);
+    *wL = wlo / (total - tail_l - tail_r);
     return PTD_OK;
 }
