@@ -53,7 +53,7 @@ def kingman(n):
     return Graph.from_callback(cb, init)
 
 
-def random_graph(rng, n_t, n_abs=2, density=0.15, defect=True, rate_range=(0.2, 3.0)):
+def random_graph(rng, n_t, n_abs=2, density=0.15, defect=True, rate_range=(0.2, 3.0), chain_rate=0.05):
     """Random cyclic graph: n_t transient states, n_abs absorbing states, optional defect."""
     g = Graph(1)
     tr = [g.find_or_create_vertex([i + 1]) for i in range(n_t)]
@@ -76,7 +76,7 @@ def random_graph(rng, n_t, n_abs=2, density=0.15, defect=True, rate_range=(0.2, 
             tr[i].add_edge(ab[-1], float(np.exp(rng.uniform(lo, hi))))
     tr[-1].add_edge(ab[-1], 1.0)
     for i in range(n_t - 1):
-        tr[i].add_edge(tr[i + 1], 0.05)
+        tr[i].add_edge(tr[i + 1], chain_rate)
     return g
 
 
@@ -247,7 +247,12 @@ def test_accumulated_visiting_time_against_augmented_expm():
 # ------------------------------------------------------------------------------ stiff models
 
 def stiff_graph(rng, n_t=12):
-    return random_graph(rng, n_t, n_abs=2, density=0.3, rate_range=(1e-3, 1e3))
+    """Edge rates log-uniform in [1e-3, 1e3]; one state is slow (total rate 1e-3)."""
+    g = random_graph(rng, n_t, n_abs=2, density=0.3, rate_range=(1e-3, 1e3), chain_rate=1e-3)
+    slow = g.find_or_create_vertex([n_t + 1])
+    g.find_vertex([1]).add_edge(slow, 1.0)
+    slow.add_edge(g.find_vertex([-1]), 1e-3)
+    return g
 
 
 def test_stiff_against_expm():
