@@ -8,6 +8,8 @@
 
 /* Slack allowed on a DPH vertex's total out-probability above 1 (rounding of user input). */
 #define DPH_SUM_SLACK 1e-12
+/* Below this, probabilities and tangents are set to zero (avoids subnormal arithmetic). */
+#define TINY 1e-280
 
 /* Per requested time. */
 typedef struct {
@@ -273,6 +275,14 @@ static void propagate(const ptd_csr *c, ptd_dist_ws *ws, size_t nt, size_t p, do
             }
         }
     }
+    /* Flush values that decayed below 1e-280 to zero: subnormal arithmetic is ~100x slower and
+     * long sweeps on stiff models otherwise end up spending most time on them. */
+    for (size_t u = 0; u < n; u++)
+        if (fabs(vn[u]) < TINY)
+            vn[u] = 0;
+    for (size_t i = 0; i < n * p; i++)
+        if (fabs(yn[i]) < TINY)
+            yn[i] = 0;
     ws->v = vn;
     ws->vn = v;
     ws->y = yn;
