@@ -59,7 +59,7 @@ typedef struct {
  * summing to more than 1, a sweep that would need more than PTD_DIST_MAX_WORK edge visits. */
 int ptd_distribution(const ptd_csr *c, const double *theta, ptd_dist_query *q, ptd_dist_ws *ws);
 
-#define PTD_DIST_MAX_WORK 4e10
+#define PTD_DIST_MAX_WORK 2e10
 
 /* Fox-Glynn-style Poisson window (poisson.c): for mean mu >= 0, truncation points L <= R such that
  * the Poisson mass outside [L, R] is below eps, and the weight at L normalised so that the weights
