@@ -255,7 +255,7 @@ cdef class Graph:
             if bad.size:
                 v = int(bad[0]) + 1
                 raise ValueError(f"discrete graph: out-probabilities of the vertex with state "
-                                 f"{self.vertex_at(v).state.tolist()} sum to {rates[v]!r} > 1")
+                                 f"{self.vertex_at(v).state.tolist()} sum to {float(rates[v])!r} > 1")
 
     def _rates(self):
         cdef Py_ssize_t n = len(self), v

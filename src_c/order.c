@@ -172,10 +172,9 @@ int ptd_check_absorption(const ptd_csr *c, const double *w)
     seen[0] = 1;
     while (head < tail) {
         uint32_t v = queue[head++];
-        if (!good[v]) {
-            rc = v == 0 ? ptd_error(PTD_EMATH, "no absorbing vertex can be reached from the starting vertex")
-                        : name_vertex(c, v, PTD_EMATH, "is reachable from the start but cannot reach an "
-                                      "absorbing vertex (the absorption time would be infinite)");
+        if (v != 0 && !good[v]) {
+            rc = name_vertex(c, v, PTD_EMATH, "is reachable from the start but cannot reach an "
+                             "absorbing vertex (the absorption time would be infinite)");
             goto out;
         }
         for (size_t k = c->row[v]; k < c->row[v + 1]; k++)
