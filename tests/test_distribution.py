@@ -241,7 +241,15 @@ def test_accumulated_visiting_time_against_augmented_expm():
     alpha, S, states = g.as_matrices()
     occ = alpha @ np.linalg.inv(-S)
     idx = [g.find_vertex(s).index for s in states]
-    np.testing.assert_allclose(D.accumulated_visiting_time(g, 1e4)[idx], occ, rtol=1e-9, atol=1e-11)
+    far = D.accumulated_visiting_time(g, 1e4)
+    np.testing.assert_allclose(far[idx], occ, rtol=1e-9, atol=1e-11)
+    assert abs(far.sum() - 1e4) < 1e-7
+    # after the early stop, absorbing columns hold the absorption probabilities (defect included)
+    p0, Q = full_generator(g)
+    absorbing = [v.index for v in g.vertices()[1:] if not v.edges()]
+    B = np.linalg.solve(-S, Q[np.ix_([i - 1 for i in idx], [a - 1 for a in absorbing])])
+    ref = alpha @ B + p0[[a - 1 for a in absorbing]]
+    np.testing.assert_allclose(D.stop_probability(g, 1e4)[absorbing], ref, rtol=0, atol=1e-12)
 
 
 # ------------------------------------------------------------------------------ stiff models
