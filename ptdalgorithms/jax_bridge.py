@@ -119,21 +119,22 @@ class _Host:
 
     def _pdf(self, lead, theta, times):
         p, m = self.p, times.shape[-1]
+        n = int(np.prod(lead, dtype=np.int64))
         kw = dict(discrete=self.discrete, gradient=self.gradient, tol=self.tol)
         if times.size == m:
             # One time vector for every theta (the usual case: vmap over particles): one call.
-            th = np.ascontiguousarray(np.broadcast_to(theta, lead + (p,)).reshape(-1, p))
+            th = np.ascontiguousarray(np.broadcast_to(theta, lead + (p,)).reshape(n, p))
             vals, grads = _batch_pdf(self.pdf_graph, th, np.ascontiguousarray(times.reshape(m)), **kw)
         elif theta.size == p:
             # One theta, several time vectors (vmap over data sets): one call on all times at once.
             t = np.ascontiguousarray(np.broadcast_to(times, lead + (m,)).reshape(-1))
             vals, grads = _batch_pdf(self.pdf_graph, np.ascontiguousarray(theta.reshape(1, p)), t, **kw)
-            vals = vals.reshape(-1, m)
-            grads = None if grads is None else grads.reshape(-1, m, p)
+            vals = vals.reshape(n, m)
+            grads = None if grads is None else grads.reshape(n, m, p)
         else:
             # Both vary: one host call, evaluated row by row.
-            th = np.broadcast_to(theta, lead + (p,)).reshape(-1, p)
-            t = np.broadcast_to(times, lead + (m,)).reshape(-1, m)
+            th = np.broadcast_to(theta, lead + (p,)).reshape(n, p)
+            t = np.broadcast_to(times, lead + (m,)).reshape(n, m)
             rows = [_batch_pdf(self.pdf_graph, np.ascontiguousarray(th[i:i + 1]),
                                np.ascontiguousarray(t[i]), **kw) for i in range(th.shape[0])]
             vals = np.concatenate([r[0] for r in rows], axis=0) if rows else np.empty((0, m))
@@ -146,7 +147,8 @@ class _Host:
 
     def _moments(self, lead, theta):
         p, k = self.p, self.k
-        th = np.ascontiguousarray(np.broadcast_to(theta, lead + (p,)).reshape(-1, p))
+        n = int(np.prod(lead, dtype=np.int64))
+        th = np.ascontiguousarray(np.broadcast_to(theta, lead + (p,)).reshape(n, p))
         vals, grads = _batch_moments(self.moments_graph, th, k, rewards=self.rewards,
                                      discrete=self.discrete, gradient=self.gradient)
         out = [np.asarray(vals, dtype=np.float64).reshape(lead + (k,))]
