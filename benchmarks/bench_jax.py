@@ -6,14 +6,17 @@ microseconds per particle through the bridge and directly (batch_pdf with gradie
 likelihood gradient contraction in numpy), and the bridge overhead (bridge / direct - 1).
 
     python benchmarks/bench_jax.py [--particles 100] [--data 100] [--repeats 30]
+    PTDALG_CPUS=2 python benchmarks/bench_jax.py     # also times pmap over 2 CPU devices
 """
 import argparse
 import time
 
 import numpy as np
 
-import ptdalgorithms  # noqa: F401  (applies PTDALG_CPUS)
-import jax
+from ptdalgorithms import devices
+
+devices.apply_env()  # PTDALG_CPUS (also done by import ptdalgorithms once wired into __init__)
+import jax  # noqa: E402
 import jax.numpy as jnp
 from ptdalgorithms import Graph, jax_bridge
 from ptdalgorithms._distribution import batch_pdf
@@ -49,14 +52,17 @@ def kingman_graph(n):
     return Graph.from_callback(cb, [n] + [0] * (n - 1))
 
 
-def median_time(f, repeats):
-    f()  # warm up (and compile)
-    ts = []
+def median_times(fs, repeats):
+    """Median wall time of each function, measured interleaved (the machine is shared)."""
+    for f in fs:
+        f()  # warm up (and compile)
+    ts = [[] for _ in fs]
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        f()
-        ts.append(time.perf_counter() - t0)
-    return float(np.median(ts))
+        for f, t in zip(fs, ts):
+            t0 = time.perf_counter()
+            f()
+            t.append(time.perf_counter() - t0)
+    return [float(np.median(t)) for t in ts]
 
 
 def bench(name, g, times, particles, repeats):
@@ -64,19 +70,26 @@ def bench(name, g, times, particles, repeats):
     loglik = lambda th: jnp.sum(jnp.log(model(th, times)))
     f = jax.jit(jax.vmap(jax.grad(loglik)))
     P = jnp.asarray(particles)
-    t_bridge = median_time(lambda: f(P).block_until_ready(), repeats)
-
     Pn = np.ascontiguousarray(particles)
 
     def direct():
         vals, grads = batch_pdf(g, Pn, times, discrete=False, gradient=True)
         return np.einsum("nm,nmp->np", 1.0 / vals, grads)
 
-    t_direct = median_time(direct, repeats)
+    t_bridge, t_direct = median_times([lambda: f(P).block_until_ready(), direct], repeats)
     diff = np.max(np.abs(np.asarray(f(P)) - direct()))
     n = len(particles)
     print(f"{name:<22} {len(g):>8} {1e6 * t_bridge / n:>12.2f} {1e6 * t_direct / n:>12.2f} "
           f"{100 * (t_bridge / t_direct - 1):>+10.1f}% {diff:>10.1e}")
+    nd = jax.device_count()
+    if nd > 1 and n % nd == 0:
+        # one host call per device, concurrently (the evaluator releases the GIL)
+        fp = jax.pmap(jax.vmap(jax.grad(loglik)))
+        Ps = P.reshape(nd, n // nd, -1)
+        t_pmap, t_vmap = median_times([lambda: fp(Ps).block_until_ready(),
+                                       lambda: f(P).block_until_ready()], repeats)
+        print(f"{'  pmap over ' + str(nd) + ' devices':<31} {1e6 * t_pmap / n:>12.2f} us/p, "
+              f"speed-up over vmap {t_vmap / t_pmap:.2f}x")
 
 
 def main():

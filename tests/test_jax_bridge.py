@@ -336,7 +336,7 @@ def test_pmf_and_moments_together(calls):
 @pytest.mark.skipif(cases.STUB, reason="reward transform needs the compiled package")
 def test_rewards_change_the_distribution():
     g, matrices = cases.two_param()
-    r = np.array([0.0, 2.0, 0.5, 1.5, 0.0])  # positive on every transient vertex
+    r = np.array([1.0, 2.0, 0.5, 1.5, 1.0])  # positive everywhere (start and absorbing ignored)
     theta = np.array([0.8, 1.1])
     model = jb.pmf_and_moments_from_graph(g, nr_moments=2, rewards=r)
     pdf, mom = model(jnp.asarray(theta), TIMES)
