@@ -937,6 +937,27 @@ cdef class Graph:
         from ptdalgorithms import _distribution
         return _distribution.distribution_context(self, discrete, tol)
 
+    # ------------------------------------------------------------------ JAX models (ptdalgorithms/jax_bridge.py)
+    @staticmethod
+    def pmf_from_graph(graph, discrete=False, param_length=None, rewards=None, tol=1e-12):
+        """JAX model ``model(theta, times)`` of the pdf/pmf: see :func:`ptdalgorithms.pmf_from_graph`."""
+        from ptdalgorithms.jax_bridge import pmf_from_graph
+        return pmf_from_graph(graph, discrete, param_length, rewards, tol)
+
+    @staticmethod
+    def moments_from_graph(graph, nr_moments=2, rewards=None, discrete=False):
+        """JAX function ``moments(theta)``: see :func:`ptdalgorithms.moments_from_graph`."""
+        from ptdalgorithms.jax_bridge import moments_from_graph
+        return moments_from_graph(graph, nr_moments, rewards, discrete)
+
+    @staticmethod
+    def pmf_and_moments_from_graph(graph, nr_moments=2, discrete=False, rewards=None, param_length=None,
+                                   tol=1e-12):
+        """JAX model ``model(theta, times) -> (pmf, moments)``: see
+        :func:`ptdalgorithms.pmf_and_moments_from_graph`."""
+        from ptdalgorithms.jax_bridge import pmf_and_moments_from_graph
+        return pmf_and_moments_from_graph(graph, nr_moments, discrete, rewards, param_length, tol)
+
     # ------------------------------------------------------------------ sampling
     def sample(self, Py_ssize_t n, rewards=None, discrete: bool = False, seed=None) -> np.ndarray:
         """Draw absorption times (or accumulated rewards).
