@@ -17,13 +17,8 @@ import os
 
 os.environ.setdefault("PTDALG_CPUS", "2")
 
+import ptdalgorithms  # noqa: E402,F401  (applies PTDALG_CPUS before JAX starts)
 import jax  # noqa: E402
-
-try:
-    jax.config.update("jax_num_cpu_devices", int(os.environ["PTDALG_CPUS"]))
-except Exception:  # noqa: BLE001 - ptdalgorithms.devices may already have applied it
-    pass
-
 import numpy as np  # noqa: E402
 
 from ptdalgorithms import Graph  # noqa: E402

@@ -13,14 +13,14 @@ from _svgd_helpers import exponential_lognormal_posterior
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-# Set the device count before JAX starts: PTDALG_CPUS (read by ptdalgorithms.devices) and, for runs
-# without that module, jax_num_cpu_devices directly.
+# The device count is set by PTDALG_CPUS, applied by ``import ptdalgorithms`` before JAX starts.
 PRELUDE = """
 import json, os, sys, warnings
 warnings.simplefilter("error", DeprecationWarning)
 warnings.simplefilter("error", FutureWarning)
+import ptdalgorithms
 import jax
-jax.config.update("jax_num_cpu_devices", int(os.environ["PTDALG_CPUS"]))
+assert jax.device_count() == int(os.environ["PTDALG_CPUS"]), jax.device_count()
 sys.path.insert(0, {here!r})
 import numpy as np
 """
@@ -45,28 +45,23 @@ try:
     from ptdalgorithms import SVGD
 except ImportError:  # until the package exports it
     from ptdalgorithms.svgd import SVGD
-import ptdalgorithms.jax_bridge as bridge
-pmf_from_graph = getattr(Graph, "pmf_from_graph", None) or getattr(bridge, "pmf_from_graph", None)
-have_bridge = pmf_from_graph is not None
 g = Graph(state_length=1); start = g.starting_vertex()
 v2 = g.find_or_create_vertex([2]); v1 = g.find_or_create_vertex([1])
 start.add_edge(v2, 1.0); v2.add_edge_parameterized(v1, 0.0, [1.0])
 g_true = g.clone(); g_true.update_parameterized_weights([2.0])
 data = np.asarray(g_true.sample(100, seed=2024))
-if have_bridge:
-    model = pmf_from_graph(g, discrete=False, param_length=1)
-else:  # stand-in until the JAX bridge is merged: the same pdf, theta e^{-theta t}
-    from _svgd_helpers import exponential_model as model
+model = Graph.pmf_from_graph(g, discrete=False, param_length=1)
 svgd = SVGD(model=model, observed_data=data, theta_dim=1, n_particles=24, n_iterations=100,
             parallel='pmap', n_devices=8, verbose=True)
 svgd.fit()
-print(json.dumps(dict(bridge=have_bridge, n=len(data), data=data.tolist(),
+print(json.dumps(dict(n=len(data), data=data.tolist(),
                       mean=float(svgd.posterior_mean[0]), std=float(svgd.posterior_std[0]),
                       n_devices=jax.device_count())))
 """
 
 
 def test_seed_example_pmap_8_devices():
+    # the real JAX bridge (io_callback host calls) under pmap over 8 CPU devices in an explicit mesh
     proc = run(SEED_EXAMPLE, 8)
     assert "Posterior mean: [" in proc.stdout and "Posterior std: [" in proc.stdout
     res = last_json(proc.stdout)
