@@ -14,6 +14,7 @@ the best ``results.seconds / n_iterations`` is printed (the iteration loop only,
 from __future__ import annotations
 
 import os
+import time
 
 os.environ.setdefault("PTDALG_CPUS", "2")
 
@@ -66,7 +67,7 @@ def observations(g: Graph, theta, n: int, seed: int) -> np.ndarray:
     return np.asarray(gt.sample(n, seed=seed))
 
 
-def seconds_per_iteration(model, data, n_particles, parallel, n_devices=None) -> tuple[float, np.ndarray]:
+def seconds_per_iteration(model, data, n_particles, parallel, n_devices=None):
     kw = dict(model=model, observed_data=data, theta_dim=1, n_particles=n_particles, n_iterations=N_ITER,
               parallel=parallel, n_devices=n_devices)
     SVGD(**kw).fit()  # compile (kept in the module-level cache)
@@ -75,8 +76,24 @@ def seconds_per_iteration(model, data, n_particles, parallel, n_devices=None) ->
         s = SVGD(**kw)
         r = s.fit()
         best = min(best, r.seconds / N_ITER)
-        mean = r.posterior_mean
-    return best, mean
+        mean, parts = r.posterior_mean, r.particles
+    return best, mean, parts
+
+
+def grad_call_seconds(model, data, particles) -> float:
+    """One jitted vmap(grad(log-likelihood)) over the particles: the model's share of an SVGD step."""
+    import jax.numpy as jnp
+
+    t = jnp.asarray(data)
+    f = jax.jit(jax.vmap(jax.grad(lambda th: jnp.sum(jnp.log(model(th, t))))))
+    th = jnp.asarray(particles)  # the fitted particles: the same rates an SVGD step evaluates
+    f(th).block_until_ready()
+    best = np.inf
+    for _ in range(5):
+        t0 = time.perf_counter()
+        f(th).block_until_ready()
+        best = min(best, time.perf_counter() - t0)
+    return best
 
 
 def main() -> None:
@@ -111,11 +128,14 @@ def main() -> None:
     for label, model, data, n_particles, target in cases:
         res = {}
         for mode, nd in modes:
-            spi, mean = seconds_per_iteration(model, data, n_particles, mode, nd)
+            spi, mean, parts = seconds_per_iteration(model, data, n_particles, mode, nd)
             res[mode] = spi
             ok = "ok" if spi <= target else "MISS"
             print(f"{label:58} {n_particles:9d} {mode + (str(nd) if nd else ''):>8} {1e3 * spi:9.3f} "
                   f"{1e3 * target:5.0f}{ok:>4} {mean[0]:11.5f}")
+        gsec = grad_call_seconds(model, data, parts)
+        print(f"{'':58} {'':9} {'':>8} model gradient alone {1e3 * gsec:.3f} ms "
+              f"({100 * gsec / res['vmap']:.0f} % of a vmap step)")
         if "pmap" in res:
             print(f"{'':58} {'':9} {'':>8} pmap2/vmap time ratio = {res['pmap'] / res['vmap']:.2f}")
 
