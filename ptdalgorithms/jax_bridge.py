@@ -361,6 +361,9 @@ def _pdf_front(m: _Model, p: int):
     else:
         def model(theta, times):
             return call(theta, times)
+    # read by SVGD to check theta_dim and the data
+    model.param_length = p
+    model.discrete = m.discrete
     return model
 
 

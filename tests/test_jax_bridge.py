@@ -59,6 +59,7 @@ def test_seed_snippet_is_exponential():
     out = model(jnp.array([2.0]), jnp.asarray(TIMES))
     assert out.dtype == jnp.float64 and out.shape == TIMES.shape
     np.testing.assert_allclose(np.asarray(out), 2.0 * np.exp(-2.0 * TIMES), rtol=1e-11, atol=1e-13)
+    assert model.param_length == 1 and model.discrete is False
 
 
 @pytest.mark.parametrize("theta", [[0.7, 1.3], [2.0, 0.1], [0.05, 3.0]])
