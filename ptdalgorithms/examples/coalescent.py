@@ -68,16 +68,24 @@ def kingman_graph(n: int, vectorized: bool = False) -> Graph:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Print exact summaries of the Kingman coalescent for ``n`` (default 10) genes."""
     n = int((argv or sys.argv[1:] or ["10"])[0])
     g = kingman_graph(n)
-    tmrca_exact = 2 * (1 - 1 / n)
-    samples = g.sample(20000, seed=1)
     print(f"Kingman coalescent, n = {n}: {len(g)} vertices (incl. start), {g.n_edges} edges")
-    print(f"E[T_MRCA] exact 2(1-1/n) = {tmrca_exact:.6f}; sample mean of 20000 draws = "
-          f"{samples.mean():.6f} +- {samples.std() / np.sqrt(samples.size):.6f}")
-    for name in ("expectation", "variance"):
-        if hasattr(g, name):
-            print(f"{name} (elimination): {getattr(g, name)():.12f}")
+    var_exact = sum((2 / (k * (k - 1))) ** 2 for k in range(2, n + 1))
+    print(f"T_MRCA  mean {g.expectation():.12f}  (closed form 2(1-1/n) = {2 * (1 - 1 / n):.12f})")
+    print(f"        var  {g.variance():.12f}  (closed form {var_exact:.12f})")
+    lineages = g.states().sum(axis=1).astype(float)
+    print(f"total branch length mean {g.expectation(lineages):.12f}  "
+          f"(closed form 2 H(n-1) = {2 * sum(1 / i for i in range(1, n)):.12f})")
+    sfs = [g.expectation(g.states()[:, i].astype(float)) for i in range(n - 1)]
+    print("site frequency spectrum E[T_i] (closed form 2/i):",
+          " ".join(f"{x:.6f}" for x in sfs))
+    t = np.array([0.5, 1.0, 2.0, 4.0])
+    print("T_MRCA pdf at", t.tolist(), ":", np.array2string(g.pdf(t), precision=10))
+    print("T_MRCA cdf at", t.tolist(), ":", np.array2string(g.cdf(t), precision=10))
+    samples = g.sample(20000, seed=1)
+    print(f"20000 samples: mean {samples.mean():.4f} +- {samples.std() / np.sqrt(samples.size):.4f}")
 
 
 if __name__ == "__main__":
