@@ -19,5 +19,6 @@ cdef class Edge:
     cdef Edge _make(Graph graph, Py_ssize_t frm, Py_ssize_t i)
     cdef int _param(self, double *b, const double **c, size_t *nc) except -1
 
-# Wrap a C graph (ownership passes to the returned Graph); raises for NULL with the C error.
+# Wrap a C graph (ownership passes to the returned Graph).  Call check_ptr(g) first: the C error
+# text is thread-local per extension module.
 cdef Graph wrap_graph(ptd_graph *g)

@@ -397,6 +397,272 @@ cdef class Graph:
             _build_scalar(g, callback)
         return g
 
+    # ------------------------------------------------------------------ moments (ptdalgorithms/_moments.pyx)
+    def expected_waiting_time(self, rewards=None, discrete=False) -> np.ndarray:
+        """Expected accumulated reward until absorption, from every vertex.
+
+        Parameters
+        ----------
+        rewards : array_like of float, shape (n_vertices,), optional
+            Non-negative reward per vertex (default 1: the absorption time).  Rewards on the starting
+            vertex and on absorbing vertices are ignored.
+        discrete : bool, default False
+            Treat edge weights as jump probabilities (DPH); the reward then counts steps
+            ``Y = Σ_{n<τ} r(X_n)`` (self-transitions included).
+
+        Returns
+        -------
+        ndarray, shape (n_vertices,)
+            Entry ``v`` is ``E[Y | X_0 = v]`` for a transient vertex; entry 0 is the expectation from the
+            start (``α · E[Y | X_0]``, the defect contributing 0); absorbing vertices get 0.
+
+        Raises
+        ------
+        ValueError
+            Bad rewards, a vertex with out-edges of zero total weight, or a vertex that cannot reach
+            absorption (the message names its state).
+
+        Examples
+        --------
+        >>> g = Graph(1)
+        >>> a, b = g.find_or_create_vertex([1]), g.find_or_create_vertex([2])
+        >>> g.starting_vertex().add_edge(a, 1.0); a.add_edge(b, 4.0)
+        >>> g.expected_waiting_time()
+        array([0.25, 0.25, 0.  ])
+        """
+        from ptdalgorithms import _moments
+        return _moments.expected_waiting_time(self, rewards, discrete)
+
+    def expectation(self, rewards=None, discrete=False) -> float:
+        """Expected accumulated reward ``E[Y]`` from the start (absorption time when ``rewards`` is None).
+
+        Parameters
+        ----------
+        rewards : array_like of float, shape (n_vertices,), optional
+            Non-negative reward per vertex (default 1); start and absorbing vertices are ignored.
+        discrete : bool, default False
+            Edge weights are jump probabilities (DPH); ``Y = Σ_{n<τ} r(X_n)``.
+
+        Returns
+        -------
+        float
+        """
+        from ptdalgorithms import _moments
+        return _moments.expectation(self, rewards, discrete)
+
+    def variance(self, rewards=None, discrete=False) -> float:
+        """Variance ``E[Y^2] - E[Y]^2`` of the accumulated reward.
+
+        Parameters
+        ----------
+        rewards : array_like of float, shape (n_vertices,), optional
+            Non-negative reward per vertex (default 1); start and absorbing vertices are ignored.
+        discrete : bool, default False
+            Edge weights are jump probabilities (DPH); ``Y = Σ_{n<τ} r(X_n)``.
+
+        Returns
+        -------
+        float
+        """
+        from ptdalgorithms import _moments
+        return _moments.variance(self, rewards, discrete)
+
+    def moments(self, k, rewards=None, discrete=False) -> np.ndarray:
+        """Raw moments ``E[Y], E[Y^2], ..., E[Y^k]`` of the accumulated reward.
+
+        Continuous: ``E[Y^k] = k! α (U Δ(r))^k e`` with ``U = (-S)^{-1}`` (Bladt & Nielsen 2017, Thm 8.1.5),
+        computed by ``k`` replays of the elimination program.  Discrete: the DPH recursion obtained by
+        conditioning on the first step (see ``src_c/moments.c``).
+
+        Parameters
+        ----------
+        k : int
+            Number of moments (``k >= 1``).
+        rewards : array_like of float, shape (n_vertices,), optional
+            Non-negative reward per vertex (default 1).  Rewards on the start and absorbing vertices are
+            ignored.
+        discrete : bool, default False
+            Edge weights are jump probabilities (DPH); ``Y = Σ_{n<τ} r(X_n)``.
+
+        Returns
+        -------
+        ndarray, shape (k,)
+
+        Raises
+        ------
+        ValueError
+            ``k < 1``, bad rewards, or a graph without a proper absorption time (message names the vertex).
+        """
+        from ptdalgorithms import _moments
+        return _moments.moments(self, k, rewards, discrete)
+
+    def covariance(self, rewards1, rewards2, discrete=False) -> float:
+        """Covariance of two accumulated rewards, ``E[Y_1 Y_2] - E[Y_1] E[Y_2]``.
+
+        Parameters
+        ----------
+        rewards1, rewards2 : array_like of float, shape (n_vertices,)
+            Non-negative rewards; entries on the start and absorbing vertices are ignored.
+        discrete : bool, default False
+            Edge weights are jump probabilities (DPH); ``Y = Σ_{n<τ} r(X_n)``.
+
+        Returns
+        -------
+        float
+        """
+        from ptdalgorithms import _moments
+        return _moments.covariance(self, rewards1, rewards2, discrete)
+
+    def covariance_matrix(self, R, discrete=False) -> np.ndarray:
+        """Covariance matrix of several accumulated rewards.
+
+        ``E[Y_a Y_b] = α U (r_a ∘ U r_b + r_b ∘ U r_a)`` (continuous, Bladt & Nielsen 2017, Thm 8.1.5);
+        discrete: ``α U (r_a ∘ e_b + r_b ∘ e_a - r_a ∘ r_b)`` with ``e_a = U r_a``, ``U = (I - T)^{-1}``.
+
+        Parameters
+        ----------
+        R : array_like of float, shape (n_vertices, m)
+            Column ``a`` is a non-negative reward vector; rows of the start and absorbing vertices are
+            ignored.
+        discrete : bool, default False
+            Edge weights are jump probabilities (DPH); ``Y = Σ_{n<τ} r(X_n)``.
+
+        Returns
+        -------
+        ndarray, shape (m, m)
+            ``Cov(Y_a, Y_b)``.
+        """
+        from ptdalgorithms import _moments
+        return _moments.covariance_matrix(self, R, discrete)
+
+    def defect(self) -> float:
+        """Probability of starting absorbed: ``1 - α·1`` (start out-weight to absorbing vertices over the
+        start's total out-weight), at the current weights.
+
+        Parameters
+        ----------
+
+        Returns
+        -------
+        float
+        """
+        from ptdalgorithms import _moments
+        return _moments.defect(self)
+
+    def reward_transform(self, rewards, discrete=False) :
+        """A new graph whose absorption time is the accumulated reward of ``graph``.
+
+        Continuous: vertices with reward 0 are eliminated (paths through them become direct edges; cycles
+        among them are resolved exactly), the out-rates of a vertex with reward ``r > 0`` are divided by
+        ``r``.  Kept vertices keep their states and relative order; the state length is unchanged.  A
+        parameterised graph keeps its parameterisation when every transient reward is positive (base and
+        coefficients divided by ``r``).
+
+        Discrete: rewards must be integers; a vertex with reward ``k >= 1`` becomes a chain of ``k``
+        vertices (one step each; the original self-transition returns to the head of the chain) and
+        reward-0 vertices are eliminated.  The new state length is ``state_length + 1``: the trailing entry
+        is 0 for the original vertex and ``j = 1..k-1`` for its ``j``-th added chain vertex.
+
+        Rewards on the starting and absorbing vertices are ignored.
+
+        Parameters
+        ----------
+        rewards : array_like of float, shape (n_vertices,)
+        discrete : bool, default False
+
+        Returns
+        -------
+        Graph
+
+        Raises
+        ------
+        ValueError
+            Bad rewards; non-integer rewards with ``discrete=True``; zero rewards on a parameterised graph
+            (the result would not be linear in θ); zero-reward vertices that cannot reach absorption.
+        """
+        from ptdalgorithms import _moments
+        return _moments.reward_transform(self, rewards, discrete)
+
+    def normalize(self) :
+        """The embedded jump chain as a discrete graph.
+
+        Every vertex's out-weights are divided by their sum (current weights; the result is not
+        parameterised), so the new graph, read with ``discrete=True``, is the jump chain: its ``τ`` is the
+        number of jumps the continuous chain makes before absorption.  States and vertex order are kept.
+
+        Parameters
+        ----------
+
+        Returns
+        -------
+        Graph
+        """
+        from ptdalgorithms import _moments
+        return _moments.normalize(self)
+
+    def moments_and_gradient(self, theta, k, rewards=None, discrete=False):
+        """Moments at parameter vector ``theta`` and their exact Jacobian.
+
+        Forward-mode differentiation through the linear systems: with ``A(θ) = Λ - W`` (``-S`` in the
+        continuous case, ``I - T`` in the discrete case), ``dU/dθ_j = -U A_j U``; the dependence of ``α``
+        on ``θ`` (parameterised start edges) is included.  Cost about ``(1 + p)`` times the values.  The
+        graph's stored weights are not changed.
+
+        Parameters
+        ----------
+        theta : array_like of float, shape (param_length,)
+        k : int
+            Number of moments (``k >= 1``).
+        rewards : array_like of float, shape (n_vertices,), optional
+            Non-negative reward per vertex (default 1); start and absorbing vertices are ignored.
+        discrete : bool, default False
+            Edge weights are jump probabilities (DPH); ``Y = Σ_{n<τ} r(X_n)``.
+
+        Returns
+        -------
+        values : ndarray, shape (k,)
+            ``E[Y^1..k]`` at ``theta``.
+        jacobian : ndarray, shape (k, param_length)
+            ``d E[Y^i] / d θ_j``.
+        """
+        from ptdalgorithms import _moments
+        return _moments.moments_and_gradient(self, theta, k, rewards, discrete)
+
+    def batch_moments(self, theta, k, rewards=None, discrete=False, gradient=True):
+        """Moments (and exact gradients) for many parameter vectors, in parallel.
+
+        One elimination program is compiled per graph structure and replayed for each row of ``theta``
+        (no re-elimination, no allocation per row), with an OpenMP loop over rows without the GIL and
+        one workspace per thread.  Results do not depend on the number of threads (bit-identical).
+
+        Parameters
+        ----------
+        theta : array_like of float, shape (n, param_length)
+            One parameter vector per row.  For a graph without parameters use shape ``(n, 0)``: every row
+            evaluates the current weights.
+        k : int
+            Number of moments (``k >= 1``).
+        rewards : array_like of float, shape (n_vertices,), optional
+            Non-negative reward per vertex (default 1); start and absorbing vertices are ignored.
+        discrete : bool, default False
+            Edge weights are jump probabilities (DPH); ``Y = Σ_{n<τ} r(X_n)``.
+        gradient : bool, default True
+            Also return the Jacobians.
+
+        Returns
+        -------
+        values : ndarray, shape (n, k)
+        grads : ndarray, shape (n, k, param_length), or None if ``gradient`` is False
+
+        Raises
+        ------
+        ValueError
+            Wrong shape of ``theta``; a row that is not finite or gives a negative weight; ``k < 1``; bad
+            rewards; a graph without a proper absorption time at some row (message names the row).
+        """
+        from ptdalgorithms import _moments
+        return _moments.batch_moments(self, theta, k, rewards, discrete, gradient)
+
     # ------------------------------------------------------------------ sampling
     def sample(self, Py_ssize_t n, rewards=None, discrete: bool = False, seed=None) -> np.ndarray:
         """Draw absorption times (or accumulated rewards).
