@@ -160,265 +160,52 @@ def _evaluate(Graph graph, t, discrete, tol, names, theta=None):
 # ------------------------------------------------------------------------------------------ values
 
 def pdf(graph: Graph, t, tol: float = 1e-12):
-    """Density of the absorption time of a continuous phase-type graph, f(t) = alpha e^{St} s.
-
-    Computed exactly by uniformisation (not on a grid): e^{St} = sum_k Pois(k; Lambda t) P^k with
-    P = I + S/Lambda and Lambda the largest exit rate, with every time accumulated in one sweep.
-
-    Parameters
-    ----------
-    graph : Graph
-        Continuous graph (edge weights are rates) with its current weights.
-    t : float or array_like
-        Time(s), finite and >= 0.  f(0) = alpha . s (the exit rate out of the initial states).
-    tol : float, default 1e-12
-        Absolute accuracy: the neglected Poisson mass and the mass left when the sweep stops early.
-
-    Returns
-    -------
-    float or numpy.ndarray
-        f(t), with the shape of `t`.  A defect (edge from the start to an absorbing vertex) is an atom
-        at 0 and not part of the density.
-
-    Raises
-    ------
-    ValueError
-        For negative, NaN or infinite times, a graph without a positive start edge, or a vertex
-        with out-edges of zero total rate.
-
-    Notes
-    -----
-    The cost is O(|E| (Lambda t_max + sqrt(Lambda t_max))) for all times together; the sweep stops
-    once the transient mass falls below tol / max(Lambda, 1), so times far in the tail cost no more.
-    States that cannot reach absorption are allowed: their mass stays, and F(infinity) < 1.
-
-    Examples
-    --------
-    >>> g = Graph(1)
-    >>> a = g.find_or_create_vertex([1]); b = g.find_or_create_vertex([2])
-    >>> g.starting_vertex().add_edge(a, 1.0); a.add_edge(b, 2.0)
-    >>> round(pdf(g, 1.0), 12)  # exponential(2): 2 e^{-2}
-    0.270670566473
-    """
+    """Implementation of :meth:`ptdalgorithms.Graph.pdf` (see its docstring)."""
     out, shape = _evaluate(graph, t, False, tol, ('pdf',))
     return _shape(out['pdf'], shape)
 
 
 def sf(graph: Graph, t, discrete: bool = False, tol: float = 1e-12):
-    """Survival function 1 - F(t) = alpha e^{St} e (continuous) or P(tau > k) (discrete).
-
-    Computed directly (not as 1 - cdf), so it keeps its relative accuracy in the tail down to `tol`.
-
-    Parameters
-    ----------
-    graph : Graph
-        The graph with its current weights.
-    t : float or array_like
-        Times (continuous) or integer jump counts (discrete), >= 0.
-    discrete : bool, default False
-        Treat the edge weights as jump probabilities (DPH).
-    tol : float, default 1e-12
-        Absolute accuracy.
-
-    Returns
-    -------
-    float or numpy.ndarray
-        Survival probabilities with the shape of `t`; at 0 it is 1 - defect.
-
-    Raises
-    ------
-    ValueError
-        For negative/NaN times or, if discrete, non-integer jump counts.
-    """
+    """Implementation of :meth:`ptdalgorithms.Graph.sf` (see its docstring)."""
     out, shape = _evaluate(graph, t, discrete, tol, ('sf',))
     return _shape(out['sf'], shape)
 
 
 def cdf(graph: Graph, t, discrete: bool = False, tol: float = 1e-12):
-    """Distribution function F(t) = 1 - alpha e^{St} e, or P(tau <= k) for a discrete graph.
-
-    Parameters
-    ----------
-    graph : Graph
-        The graph with its current weights.
-    t : float or array_like
-        Times (continuous) or integer jump counts (discrete), >= 0.
-    discrete : bool, default False
-        Treat the edge weights as jump probabilities (DPH).
-    tol : float, default 1e-12
-        Absolute accuracy.
-
-    Returns
-    -------
-    float or numpy.ndarray
-        F(t) with the shape of `t`.  The defect is included: F(0) = defect (the probability of the
-        start edges into absorbing vertices).
-
-    Raises
-    ------
-    ValueError
-        For negative/NaN times or, if discrete, non-integer jump counts.
-
-    Examples
-    --------
-    >>> cdf(g, [0.0, 1.0])  # exponential(2)
-    array([0.        , 0.86466472])
-    """
+    """Implementation of :meth:`ptdalgorithms.Graph.cdf` (see its docstring)."""
     out, shape = _evaluate(graph, t, discrete, tol, ('sf',))
     return _shape(1.0 - out['sf'], shape)
 
 
 def pmf(graph: Graph, k, tol: float = 1e-12):
-    """Probability mass function of the number of jumps to absorption of a discrete graph (DPH).
-
-    pmf(k) = alpha T^{k-1} t for k >= 1 and pmf(0) = defect, where T holds the jump probabilities
-    between transient states (self-transition 1 - sum of out-weights) and t the absorption
-    probabilities.
-
-    Parameters
-    ----------
-    graph : Graph
-        Discrete graph: edge weights are probabilities, summing to at most 1 per vertex.
-    k : int or array_like of int
-        Jump counts, non-negative integers.
-    tol : float, default 1e-12
-        Stepping stops once the transient mass is below tol; later values are then < tol (returned
-        as 0).
-
-    Returns
-    -------
-    float or numpy.ndarray
-        P(tau = k) with the shape of `k`.
-
-    Raises
-    ------
-    ValueError
-        For negative or non-integer k, or a vertex whose out-probabilities sum to more than 1
-        (the message names its state).
-
-    Examples
-    --------
-    >>> g = Graph(1)
-    >>> a = g.find_or_create_vertex([1]); b = g.find_or_create_vertex([2])
-    >>> g.starting_vertex().add_edge(a, 1.0); a.add_edge(b, 0.3)
-    >>> pmf(g, [1, 2])  # geometric(0.3)
-    array([0.3 , 0.21])
-    """
+    """Implementation of :meth:`ptdalgorithms.Graph.pmf` (see its docstring)."""
     out, shape = _evaluate(graph, k, True, tol, ('pdf',))
     return _shape(out['pdf'], shape)
 
 
 def stop_probability(graph: Graph, t, discrete: bool = False, tol: float = 1e-12):
-    """State probabilities P(X_t = v) for every vertex, at each time (or after k jumps).
-
-    Parameters
-    ----------
-    graph : Graph
-        The graph with its current weights.
-    t : float or array_like
-        Times (continuous) or integer jump counts (discrete), >= 0.
-    discrete : bool, default False
-        Treat the edge weights as jump probabilities (DPH).
-    tol : float, default 1e-12
-        Absolute accuracy.
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape (n_vertices,) for a scalar t, else t.shape + (n_vertices,), columns indexed like the
-        graph's vertices.  Column 0 (the start vertex, which takes no time) is 0.  The column of an
-        absorbing vertex holds the probability of having been absorbed there by time t, including
-        a defect into it; so every row sums to 1 and the absorbing columns sum to cdf(t).
-
-    Raises
-    ------
-    ValueError
-        For negative/NaN times or, if discrete, non-integer jump counts.
-    """
+    """Implementation of :meth:`ptdalgorithms.Graph.stop_probability` (see its docstring)."""
     out, shape = _evaluate(graph, t, discrete, tol, ('stop',))
     n = ptd_graph_n_vertices((<Graph>graph)._g)
     return out['stop'].reshape(tuple(shape) + (n,))
 
 
 def accumulated_visiting_time(graph: Graph, t, tol: float = 1e-12):
-    """Expected time spent in each vertex up to time t: integral_0^t P(X_s = v) ds.
-
-    Computed in the uniformisation sweep as (1/Lambda) sum_k v_k[v] P(N(Lambda t) > k).
-
-    Parameters
-    ----------
-    graph : Graph
-        Continuous graph with its current weights.
-    t : float or array_like
-        Times, >= 0.
-    tol : float, default 1e-12
-        Accuracy (absolute, relative to the scale t).
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape (n_vertices,) for a scalar t, else t.shape + (n_vertices,).  Column 0 is 0; an
-        absorbing vertex's column is the expected time spent absorbed there up to t, so each row
-        sums to t.  As t grows, transient columns tend to the expected total time in each vertex.
-
-    Raises
-    ------
-    ValueError
-        For negative/NaN times.
-    """
+    """Implementation of :meth:`ptdalgorithms.Graph.accumulated_visiting_time` (see its docstring)."""
     out, shape = _evaluate(graph, t, False, tol, ('visit',))
     n = ptd_graph_n_vertices((<Graph>graph)._g)
     return out['visit'].reshape(tuple(shape) + (n,))
 
 
 def pdf_and_gradient(graph: Graph, theta, t, discrete: bool = False, tol: float = 1e-12):
-    """Density (or pmf) at parameter vector theta and its exact gradient with respect to theta.
-
-    The graph's edge weights are evaluated as base + coef . theta without changing the graph.  The
-    tangents dv_k/dtheta are propagated in the same uniformisation sweep with Lambda held fixed
-    (dP/dtheta_j = S_j / Lambda), including the dependence of alpha (parameterised start edges)
-    and of the exit rates on theta; the cost is about (1 + p) times one evaluation.
-
-    Parameters
-    ----------
-    graph : Graph
-        Parameterised graph (p = graph.param_length parameters).
-    theta : array_like, shape (p,)
-        Parameter vector.
-    t : float or array_like
-        Times (continuous) or non-negative integer jump counts (discrete).
-    discrete : bool, default False
-        DPH: values are pmf(k) and the self-transition mass 1 - sum(w) changes with theta too.
-    tol : float, default 1e-12
-        Absolute accuracy.
-
-    Returns
-    -------
-    values : float or numpy.ndarray
-        Shape of t.
-    grads : numpy.ndarray
-        Shape t.shape + (p,).
-
-    Raises
-    ------
-    ValueError
-        If theta has the wrong length or gives a negative weight; for invalid times.
-    """
+    """Implementation of :meth:`ptdalgorithms.Graph.pdf_and_gradient` (see its docstring)."""
     out, shape = _evaluate(graph, t, discrete, tol, ('pdf', 'dpdf'), theta=theta)
     p = ptd_graph_param_length((<Graph>graph)._g)
     return _shape(out['pdf'], shape), out['dpdf'].reshape(tuple(shape) + (p,))
 
 
 def cdf_and_gradient(graph: Graph, theta, t, discrete: bool = False, tol: float = 1e-12):
-    """Distribution function at theta and its exact gradient (see `pdf_and_gradient`).
-
-    Returns
-    -------
-    values : float or numpy.ndarray
-        F(t) (or P(tau <= k)), shape of t.
-    grads : numpy.ndarray
-        Shape t.shape + (p,).
-    """
+    """Implementation of :meth:`ptdalgorithms.Graph.cdf_and_gradient` (see its docstring)."""
     out, shape = _evaluate(graph, t, discrete, tol, ('sf', 'dsf'), theta=theta)
     p = ptd_graph_param_length((<Graph>graph)._g)
     return _shape(1.0 - out['sf'], shape), -out['dsf'].reshape(tuple(shape) + (p,))
@@ -716,20 +503,5 @@ cdef class DistributionContext:
 
 
 def distribution_context(graph: Graph, discrete: bool = False, tol: float = 1e-12) -> DistributionContext:
-    """Create a `DistributionContext` for step-by-step evolution (time-inhomogeneous models).
-
-    Parameters
-    ----------
-    graph : Graph
-        The graph; the context follows changes of its weights (not of its structure).
-    discrete : bool, default False
-        DPH: step() makes one jump; otherwise step(dt) advances time by dt.
-    tol : float, default 1e-12
-        Accuracy of each continuous step.
-
-    Returns
-    -------
-    DistributionContext
-        At time 0 with P(X_0 = .) = alpha (defect in the absorbing columns).
-    """
+    """Implementation of :meth:`ptdalgorithms.Graph.distribution_context` (see its docstring)."""
     return DistributionContext(graph, discrete, tol)

@@ -663,6 +663,301 @@ cdef class Graph:
         from ptdalgorithms import _moments
         return _moments.batch_moments(self, theta, k, rewards, discrete, gradient)
 
+    # ------------------------------------------------------------------ distribution (ptdalgorithms/_distribution.pyx)
+    def _rewarded(self, rewards, discrete):
+        """This graph, or its reward transform when rewards are given."""
+        return self if rewards is None else self.reward_transform(rewards, discrete=discrete)
+
+    def pdf(self, t, rewards=None, tol: float = 1e-12):
+        """Density of the absorption time of a continuous phase-type graph, f(t) = alpha e^{St} s.
+
+        Computed exactly by uniformisation (not on a grid): e^{St} = sum_k Pois(k; Lambda t) P^k with
+        P = I + S/Lambda and Lambda the largest exit rate, with every time accumulated in one sweep.
+
+        Parameters
+        ----------
+        t : float or array_like
+            Time(s), finite and >= 0.  f(0) = alpha . s (the exit rate out of the initial states).
+        rewards : array_like, shape (n_vertices,), optional
+            Non-negative reward per vertex (integers when discrete): the distribution is that of the
+            accumulated reward, computed on :meth:`reward_transform` of this graph.
+        tol : float, default 1e-12
+            Absolute accuracy: the neglected Poisson mass and the mass left when the sweep stops early.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            f(t), with the shape of `t`.  A defect (edge from the start to an absorbing vertex) is an atom
+            at 0 and not part of the density.
+
+        Raises
+        ------
+        ValueError
+            For negative, NaN or infinite times, a graph without a positive start edge, or a vertex
+            with out-edges of zero total rate.
+
+        Notes
+        -----
+        The cost is O(|E| (Lambda t_max + sqrt(Lambda t_max))) for all times together; the sweep stops
+        once the transient mass falls below tol / max(Lambda, 1), so times far in the tail cost no more.
+        States that cannot reach absorption are allowed: their mass stays, and F(infinity) < 1.
+
+        Examples
+        --------
+        >>> g = Graph(1)
+        >>> a = g.find_or_create_vertex([1]); b = g.find_or_create_vertex([2])
+        >>> g.starting_vertex().add_edge(a, 1.0); a.add_edge(b, 2.0)
+        >>> round(g.pdf(1.0), 12)  # exponential(2): 2 e^{-2}
+        0.270670566473
+        """
+        from ptdalgorithms import _distribution
+        return _distribution.pdf(self._rewarded(rewards, False), t, tol)
+
+    def cdf(self, t, discrete: bool = False, rewards=None, tol: float = 1e-12):
+        """Distribution function F(t) = 1 - alpha e^{St} e, or P(tau <= k) for a discrete graph.
+
+        Parameters
+        ----------
+        t : float or array_like
+            Times (continuous) or integer jump counts (discrete), >= 0.
+        discrete : bool, default False
+            Treat the edge weights as jump probabilities (DPH).
+        rewards : array_like, shape (n_vertices,), optional
+            Non-negative reward per vertex (integers when discrete): the distribution is that of the
+            accumulated reward, computed on :meth:`reward_transform` of this graph.
+        tol : float, default 1e-12
+            Absolute accuracy.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            F(t) with the shape of `t`.  The defect is included: F(0) = defect (the probability of the
+            start edges into absorbing vertices).
+
+        Raises
+        ------
+        ValueError
+            For negative/NaN times or, if discrete, non-integer jump counts.
+
+        Examples
+        --------
+        >>> g.cdf([0.0, 1.0])  # exponential(2)
+        array([0.        , 0.86466472])
+        """
+        from ptdalgorithms import _distribution
+        return _distribution.cdf(self._rewarded(rewards, discrete), t, discrete, tol)
+
+    def sf(self, t, discrete: bool = False, rewards=None, tol: float = 1e-12):
+        """Survival function 1 - F(t) = alpha e^{St} e (continuous) or P(tau > k) (discrete).
+
+        Computed directly (not as 1 - cdf), so it keeps its relative accuracy in the tail down to `tol`.
+
+        Parameters
+        ----------
+        t : float or array_like
+            Times (continuous) or integer jump counts (discrete), >= 0.
+        discrete : bool, default False
+            Treat the edge weights as jump probabilities (DPH).
+        rewards : array_like, shape (n_vertices,), optional
+            Non-negative reward per vertex (integers when discrete): the distribution is that of the
+            accumulated reward, computed on :meth:`reward_transform` of this graph.
+        tol : float, default 1e-12
+            Absolute accuracy.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            Survival probabilities with the shape of `t`; at 0 it is 1 - defect.
+
+        Raises
+        ------
+        ValueError
+            For negative/NaN times or, if discrete, non-integer jump counts.
+        """
+        from ptdalgorithms import _distribution
+        return _distribution.sf(self._rewarded(rewards, discrete), t, discrete, tol)
+
+    def pmf(self, k, rewards=None, tol: float = 1e-12):
+        """Probability mass function of the number of jumps to absorption of a discrete graph (DPH).
+
+        pmf(k) = alpha T^{k-1} t for k >= 1 and pmf(0) = defect, where T holds the jump probabilities
+        between transient states (self-transition 1 - sum of out-weights) and t the absorption
+        probabilities.
+
+        Parameters
+        ----------
+        k : int or array_like of int
+            Jump counts, non-negative integers.
+        rewards : array_like, shape (n_vertices,), optional
+            Non-negative reward per vertex (integers when discrete): the distribution is that of the
+            accumulated reward, computed on :meth:`reward_transform` of this graph.
+        tol : float, default 1e-12
+            Stepping stops once the transient mass is below tol; later values are then < tol (returned
+            as 0).
+
+        Returns
+        -------
+        float or numpy.ndarray
+            P(tau = k) with the shape of `k`.
+
+        Raises
+        ------
+        ValueError
+            For negative or non-integer k, or a vertex whose out-probabilities sum to more than 1
+            (the message names its state).
+
+        Examples
+        --------
+        >>> g = Graph(1)
+        >>> a = g.find_or_create_vertex([1]); b = g.find_or_create_vertex([2])
+        >>> g.starting_vertex().add_edge(a, 1.0); a.add_edge(b, 0.3)
+        >>> g.pmf([1, 2])  # geometric(0.3)
+        array([0.3 , 0.21])
+        """
+        from ptdalgorithms import _distribution
+        return _distribution.pmf(self._rewarded(rewards, True), k, tol)
+
+    def stop_probability(self, t, discrete: bool = False, tol: float = 1e-12):
+        """State probabilities P(X_t = v) for every vertex, at each time (or after k jumps).
+
+        Parameters
+        ----------
+        t : float or array_like
+            Times (continuous) or integer jump counts (discrete), >= 0.
+        discrete : bool, default False
+            Treat the edge weights as jump probabilities (DPH).
+        tol : float, default 1e-12
+            Absolute accuracy.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (n_vertices,) for a scalar t, else t.shape + (n_vertices,), columns indexed like the
+            graph's vertices.  Column 0 (the start vertex, which takes no time) is 0.  The column of an
+            absorbing vertex holds the probability of having been absorbed there by time t, including
+            a defect into it; so every row sums to 1 and the absorbing columns sum to cdf(t).
+
+        Raises
+        ------
+        ValueError
+            For negative/NaN times or, if discrete, non-integer jump counts.
+        """
+        from ptdalgorithms import _distribution
+        return _distribution.stop_probability(self, t, discrete, tol)
+
+    def accumulated_visiting_time(self, t, tol: float = 1e-12):
+        """Expected time spent in each vertex up to time t: integral_0^t P(X_s = v) ds.
+
+        Computed in the uniformisation sweep as (1/Lambda) sum_k v_k[v] P(N(Lambda t) > k).
+
+        Parameters
+        ----------
+        t : float or array_like
+            Times, >= 0.
+        tol : float, default 1e-12
+            Accuracy (absolute, relative to the scale t).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (n_vertices,) for a scalar t, else t.shape + (n_vertices,).  Column 0 is 0; an
+            absorbing vertex's column is the expected time spent absorbed there up to t, so each row
+            sums to t.  As t grows, transient columns tend to the expected total time in each vertex.
+
+        Raises
+        ------
+        ValueError
+            For negative/NaN times.
+        """
+        from ptdalgorithms import _distribution
+        return _distribution.accumulated_visiting_time(self, t, tol)
+
+    def pdf_and_gradient(self, theta, t, discrete: bool = False, tol: float = 1e-12):
+        """Density (or pmf) at parameter vector theta and its exact gradient with respect to theta.
+
+        The graph's edge weights are evaluated as base + coef . theta without changing the graph.  The
+        tangents dv_k/dtheta are propagated in the same uniformisation sweep with Lambda held fixed
+        (dP/dtheta_j = S_j / Lambda), including the dependence of alpha (parameterised start edges)
+        and of the exit rates on theta; the cost is about (1 + p) times one evaluation.
+
+        Parameters
+        ----------
+        theta : array_like, shape (p,)
+            Parameter vector.
+        t : float or array_like
+            Times (continuous) or non-negative integer jump counts (discrete).
+        discrete : bool, default False
+            DPH: values are pmf(k) and the self-transition mass 1 - sum(w) changes with theta too.
+        tol : float, default 1e-12
+            Absolute accuracy.
+
+        Returns
+        -------
+        values : float or numpy.ndarray
+            Shape of t.
+        grads : numpy.ndarray
+            Shape t.shape + (p,).
+
+        Raises
+        ------
+        ValueError
+            If theta has the wrong length or gives a negative weight; for invalid times.
+        """
+        from ptdalgorithms import _distribution
+        return _distribution.pdf_and_gradient(self, theta, t, discrete, tol)
+
+    def cdf_and_gradient(self, theta, t, discrete: bool = False, tol: float = 1e-12):
+        """Distribution function at theta and its exact gradient (see `pdf_and_gradient`).
+
+        Returns
+        -------
+        values : float or numpy.ndarray
+            F(t) (or P(tau <= k)), shape of t.
+        grads : numpy.ndarray
+            Shape t.shape + (p,).
+        """
+        from ptdalgorithms import _distribution
+        return _distribution.cdf_and_gradient(self, theta, t, discrete, tol)
+
+    def distribution_context(self, discrete: bool = False, tol: float = 1e-12) :
+        """Create a `DistributionContext` for step-by-step evolution (time-inhomogeneous models).
+
+        Parameters
+        ----------
+        discrete : bool, default False
+            DPH: step() makes one jump; otherwise step(dt) advances time by dt.
+        tol : float, default 1e-12
+            Accuracy of each continuous step.
+
+        Returns
+        -------
+        DistributionContext
+            At time 0 with P(X_0 = .) = alpha (defect in the absorbing columns).
+        """
+        from ptdalgorithms import _distribution
+        return _distribution.distribution_context(self, discrete, tol)
+
+    # ------------------------------------------------------------------ JAX models (ptdalgorithms/jax_bridge.py)
+    @staticmethod
+    def pmf_from_graph(graph, discrete=False, param_length=None, rewards=None, tol=1e-12):
+        """JAX model ``model(theta, times)`` of the pdf/pmf: see :func:`ptdalgorithms.pmf_from_graph`."""
+        from ptdalgorithms.jax_bridge import pmf_from_graph
+        return pmf_from_graph(graph, discrete, param_length, rewards, tol)
+
+    @staticmethod
+    def moments_from_graph(graph, nr_moments=2, rewards=None, discrete=False):
+        """JAX function ``moments(theta)``: see :func:`ptdalgorithms.moments_from_graph`."""
+        from ptdalgorithms.jax_bridge import moments_from_graph
+        return moments_from_graph(graph, nr_moments, rewards, discrete)
+
+    @staticmethod
+    def pmf_and_moments_from_graph(graph, nr_moments=2, discrete=False, rewards=None, param_length=None,
+                                   tol=1e-12):
+        """JAX model ``model(theta, times) -> (pmf, moments)``: see
+        :func:`ptdalgorithms.pmf_and_moments_from_graph`."""
+        from ptdalgorithms.jax_bridge import pmf_and_moments_from_graph
+        return pmf_and_moments_from_graph(graph, nr_moments, discrete, rewards, param_length, tol)
+
     # ------------------------------------------------------------------ sampling
     def sample(self, Py_ssize_t n, rewards=None, discrete: bool = False, seed=None) -> np.ndarray:
         """Draw absorption times (or accumulated rewards).
