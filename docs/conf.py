@@ -69,7 +69,8 @@ templates_path = ["_templates"]
 
 # ---------------------------------------------------------------------- API reference
 autosummary_generate = True
-autosummary_imported_members = True
+autosummary_imported_members = False
+autosummary_ignore_module_all = False  # module pages list what the module exports (__all__)
 autodoc_default_options = {"members": True, "undoc-members": False, "show-inheritance": False}
 autodoc_typehints = "none"  # numpydoc renders the types from the docstrings
 numpydoc_show_class_members = False  # members come from the autosummary class template
@@ -96,6 +97,8 @@ if os.environ.get("PTD_DOCS_INTERSPHINX") == "1":
 
 # ---------------------------------------------------------------------- executed notebooks (myst-nb)
 nb_execution_mode = os.environ.get("PTD_DOCS_EXECUTE", "force")
+if nb_execution_mode == "off":  # unexecuted cells have no kernel language info to pick a lexer from
+    suppress_warnings = ["myst-nb.lexer"]
 nb_execution_raise_on_error = True  # a failing cell fails the build
 nb_execution_show_tb = True  # print the traceback in the build log
 nb_execution_timeout = 120  # seconds per cell; every example is meant to finish well under a minute
