@@ -20,6 +20,7 @@ from ptdalgorithms.jax_bridge import (  # noqa: E402
     pmf_and_moments_from_graph,
     pmf_from_graph,
 )
+from ptdalgorithms.svgd import SVGD  # noqa: E402
 
 __all__ = [
     "Graph",
@@ -31,5 +32,6 @@ __all__ = [
     "moments_from_graph",
     "pmf_and_moments_from_graph",
     "set_cpu_devices",
+    "SVGD",
 ]
 __version__ = "0.1.0"

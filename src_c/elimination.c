@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "minheap.h"
 #include "ptdalgorithms.h"
 
 enum { OP_COPY, OP_ADD, OP_FMA, OP_MUL, OP_MUL2, OP_RECIP_RATE, OP_RECIP_GTH };
@@ -166,54 +167,6 @@ static int id_push(idlist *l, uint32_t v)
     return PTD_OK;
 }
 
-/* binary min-heap of (cost, vertex) with lazy deletion */
-typedef struct { uint64_t cost; uint32_t v; } hent;
-typedef struct { hent *e; size_t n, cap; } heap_t;
-
-static int hless(hent a, hent b) { return a.cost < b.cost || (a.cost == b.cost && a.v < b.v); }
-
-static int heap_push(heap_t *h, uint64_t cost, uint32_t v)
-{
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? 2 * h->cap : 64;
-        hent *t = realloc(h->e, cap * sizeof *t);
-        if (!t)
-            return ptd_error(PTD_ENOMEM, "out of memory during elimination");
-        h->e = t;
-        h->cap = cap;
-    }
-    size_t i = h->n++;
-    hent x = {cost, v};
-    while (i > 0 && hless(x, h->e[(i - 1) / 2])) {
-        h->e[i] = h->e[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    h->e[i] = x;
-    return PTD_OK;
-}
-
-static hent heap_pop(heap_t *h)
-{
-    hent top = h->e[0], x = h->e[--h->n];
-    size_t i = 0;
-    for (;;) {
-        size_t l = 2 * i + 1, m = i;
-        hent best = x;
-        if (l < h->n && hless(h->e[l], best)) {
-            m = l;
-            best = h->e[l];
-        }
-        if (l + 1 < h->n && hless(h->e[l + 1], best))
-            m = l + 1;
-        if (m == i)
-            break;
-        h->e[i] = h->e[m];
-        i = m;
-    }
-    if (h->n)
-        h->e[i] = x;
-    return top;
-}
 
 typedef struct {
     ptd_program *p;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "minheap.h"
 #include "ptdalgorithms.h"
 
 #define NONE UINT32_MAX
@@ -22,7 +23,6 @@
 typedef struct { uint32_t to; double p; } pent;
 typedef struct { pent *e; uint32_t n, cap; } prow;
 typedef struct { uint32_t *e; uint32_t n, cap; } ilist;
-typedef struct { uint64_t cost; uint32_t v; } hent;
 
 static int grow(void **a, uint32_t *cap, size_t sz)
 {
@@ -53,52 +53,6 @@ static int id_push(ilist *l, uint32_t v)
     return PTD_OK;
 }
 
-static int hless(hent a, hent b) { return a.cost < b.cost || (a.cost == b.cost && a.v < b.v); }
-
-typedef struct { hent *e; size_t n, cap; } heap_t;
-
-static int heap_push(heap_t *h, uint64_t cost, uint32_t v)
-{
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? 2 * h->cap : 64;
-        hent *t = realloc(h->e, cap * sizeof *t);
-        if (!t)
-            return ptd_error(PTD_ENOMEM, "out of memory in the reward transformation");
-        h->e = t;
-        h->cap = cap;
-    }
-    size_t i = h->n++;
-    hent x = {cost, v};
-    while (i > 0 && hless(x, h->e[(i - 1) / 2])) {
-        h->e[i] = h->e[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    h->e[i] = x;
-    return PTD_OK;
-}
-
-static hent heap_pop(heap_t *h)
-{
-    hent top = h->e[0], x = h->e[--h->n];
-    size_t i = 0;
-    for (;;) {
-        size_t l = 2 * i + 1, m = i;
-        hent best = x;
-        if (l < h->n && hless(h->e[l], best)) {
-            m = l;
-            best = h->e[l];
-        }
-        if (l + 1 < h->n && hless(h->e[l + 1], best))
-            m = l + 1;
-        if (m == i)
-            break;
-        h->e[i] = h->e[m];
-        i = m;
-    }
-    if (h->n)
-        h->e[i] = x;
-    return top;
-}
 
 static int state_error(const ptd_csr *c, size_t v, const char *what)
 {

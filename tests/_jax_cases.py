@@ -1,30 +1,13 @@
 """Test graphs for the JAX bridge, with their dense-matrix references.
 
-With the compiled package (``ptdalgorithms.Graph`` and the batch evaluators) the graphs are real Graphs
-and the references come from ``Graph.as_matrices`` at each theta (dense formulas in ``_jax_stub``).
-Without it (during development) ``STUB`` is True and the stub graph/evaluators are used.
+The references come from ``Graph.as_matrices`` at each theta (dense formulas in ``_jax_stub``), so
+they are independent of the compiled evaluators the bridge calls.
 """
 import numpy as np
 
 import _jax_stub as st
 
-try:
-    from ptdalgorithms import Graph
-    from ptdalgorithms import _distribution, _moments  # noqa: F401
-    STUB = not (hasattr(_distribution, "batch_pdf") and hasattr(_moments, "batch_moments"))
-except ImportError:
-    Graph = None
-    STUB = True
-
-
-def install_stub(jb):
-    """Route the bridge to the dense stub evaluators (returns an undo function)."""
-    saved = (jb._batch_pdf, jb._batch_moments)
-    jb._batch_pdf, jb._batch_moments = st.stub_batch_pdf, st.stub_batch_moments
-
-    def undo():
-        jb._batch_pdf, jb._batch_moments = saved
-    return undo
+from ptdalgorithms import Graph
 
 
 def graph_matrices(g):
@@ -41,9 +24,6 @@ def graph_matrices(g):
 
 def seed():
     """The seed snippet: pdf theta exp(-theta t)."""
-    if STUB:
-        g = st.seed_stub()
-        return g, g.matrices
     g = Graph(state_length=1)
     start = g.starting_vertex()
     v2 = g.find_or_create_vertex([2])
@@ -55,12 +35,9 @@ def seed():
 
 def two_param():
     """A cyclic graph with two parameters, theta entering the initial distribution too."""
-    if STUB:
-        g = st.coalescent_like_stub()
-        return g, g.matrices
     g = Graph(state_length=1)
     v = [g.starting_vertex()] + [g.find_or_create_vertex([i]) for i in range(1, 5)]
-    for u, w, base, coef in st.coalescent_like_stub().edges:
+    for u, w, base, coef in st.TWO_PARAM_EDGES:
         if len(coef):
             v[u].add_edge_parameterized(v[w], base, list(coef))
         else:
@@ -71,9 +48,6 @@ def two_param():
 def discrete_seed():
     """DPH: start -> a; a -> b with probability theta0, a -> absorb with 0.2; b -> absorb 1."""
     edges = [(0, 1, 1.0, []), (1, 2, 0.0, [1.0]), (1, 3, 0.2, []), (2, 3, 1.0, [])]
-    if STUB:
-        g = st.StubGraph(4, edges, 1)
-        return g, g.matrices
     g = Graph(state_length=1)
     v = [g.starting_vertex()] + [g.find_or_create_vertex([i]) for i in range(1, 4)]
     for u, w, base, coef in edges:
@@ -86,8 +60,6 @@ def discrete_seed():
 
 def kingman(n):
     """Kingman coalescent, block-counting states, one parameter scaling all coalescence rates."""
-    if STUB:
-        raise RuntimeError("kingman needs the compiled Graph")
 
     def cb(state):
         out = []

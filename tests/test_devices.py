@@ -10,21 +10,8 @@ from ptdalgorithms import devices
 
 
 def _run(code, **env):
-    here = os.path.dirname(os.path.abspath(__file__))
-    full = dict(os.environ, **env)
-    # during development (no compiled package) the source tree provides ptdalgorithms.devices
-    full["PYTHONPATH"] = os.pathsep.join([os.path.dirname(here), full.get("PYTHONPATH", "")]) \
-        if not _installed() else full.get("PYTHONPATH", "")
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                          text=True, env=full, timeout=300)
-
-
-def _installed():
-    try:
-        import ptdalgorithms  # noqa: F401
-        return hasattr(ptdalgorithms, "Graph")
-    except ImportError:
-        return False
+                          text=True, env=dict(os.environ, **env), timeout=300)
 
 
 APPLY = """

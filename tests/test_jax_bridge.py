@@ -21,13 +21,6 @@ jax.config.update("jax_enable_x64", True)
 TIMES = np.array([0.05, 0.3, 0.7, 1.0, 1.6, 2.5, 4.0])
 
 
-@pytest.fixture(autouse=True)
-def backend():
-    undo = cases.install_stub(jb) if cases.STUB else (lambda: None)
-    yield
-    undo()
-
-
 @pytest.fixture
 def calls(monkeypatch):
     """Record every evaluator call made by the bridge: (kind, gradient, n rows, thread id)."""
@@ -127,13 +120,10 @@ def test_discrete_pmf_and_gradient():
 def test_graph_without_parameters_takes_only_times():
     # Erlang(3, rate 2): f(1.5) = 0.4480836 (DESIGN section 8)
     edges = [(0, 1, 1.0, []), (1, 2, 2.0, []), (2, 3, 2.0, []), (3, 4, 2.0, [])]
-    if cases.STUB:
-        g = st.StubGraph(5, edges, 0)
-    else:
-        g = cases.Graph(state_length=1)
-        v = [g.starting_vertex()] + [g.find_or_create_vertex([i]) for i in range(1, 5)]
-        for u, w, b, _ in edges:
-            v[u].add_edge(v[w], b)
+    g = cases.Graph(state_length=1)
+    v = [g.starting_vertex()] + [g.find_or_create_vertex([i]) for i in range(1, 5)]
+    for u, w, b, _ in edges:
+        v[u].add_edge(v[w], b)
     model = jb.pmf_from_graph(g)
     np.testing.assert_allclose(float(model(jnp.array([1.5]))[0]), 0.4480836, atol=5e-8)
     np.testing.assert_allclose(float(jax.jit(model)(1.5)), 0.4480836, atol=5e-8)
@@ -144,11 +134,7 @@ def test_model_holds_a_snapshot_of_the_graph():
     model = jb.pmf_from_graph(g)
     before = np.asarray(model(jnp.array([2.0]), TIMES))
     # make the absorbing vertex [1] transient: the distribution of the user's graph changes
-    if cases.STUB:
-        g.n += 1
-        g.edges.append((2, 3, 5.0, np.array([])))
-    else:
-        g.find_vertex([1]).add_edge(g.find_or_create_vertex([3]), 5.0)
+    g.find_vertex([1]).add_edge(g.find_or_create_vertex([3]), 5.0)
     after = np.asarray(model(jnp.array([2.0]), TIMES))
     np.testing.assert_array_equal(before, after)
     np.testing.assert_allclose(after, 2.0 * np.exp(-2.0 * TIMES), rtol=1e-11)
@@ -229,8 +215,6 @@ PMAP_SCRIPT = textwrap.dedent("""
     from jax.sharding import Mesh, NamedSharding, PartitionSpec
     from ptdalgorithms import jax_bridge as jb
     import _jax_cases as cases
-    if cases.STUB:
-        cases.install_stub(jb)
     log = []
     pdf = jb._batch_pdf
     def counted(graph, theta, times, **kw):
@@ -261,8 +245,8 @@ PMAP_SCRIPT = textwrap.dedent("""
 def _subprocess_env(**extra):
     env = dict(os.environ, **extra)
     here = os.path.dirname(os.path.abspath(__file__))
-    paths = [here] + ([os.path.dirname(here)] if cases.STUB else [])
-    env["PYTHONPATH"] = os.pathsep.join(paths + [env.get("PYTHONPATH", "")])
+    # tests/ for the shared cases; never an empty entry (it would put the source tree on sys.path)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [here, env.get("PYTHONPATH")] if p)
     return env
 
 
@@ -333,7 +317,6 @@ def test_pmf_and_moments_together(calls):
     assert sorted((k, grad, n) for k, grad, n, _ in calls) == [("moments", True, 20), ("pdf", True, 20)]
 
 
-@pytest.mark.skipif(cases.STUB, reason="reward transform needs the compiled package")
 def test_rewards_change_the_distribution():
     g, matrices = cases.two_param()
     r = np.array([1.0, 2.0, 0.5, 1.5, 1.0])  # positive everywhere (start and absorbing ignored)
