@@ -3,7 +3,7 @@
 
 Continuous graphs: f(t) = alpha e^{St} s and F(t) = 1 - alpha e^{St} e are computed by uniformisation,
 e^{St} = sum_k Pois(k; Lambda t) (I + S/Lambda)^k with Lambda the largest exit rate, pushing
-v_k = alpha P^k over the edges of the graph (O(|E|) per step) and accumulating all requested times in
+v_k = alpha P^k over the edges of the graph (``O(|E|)`` per step) and accumulating all requested times in
 one sweep with truncated, normalised Poisson windows (Fox & Glynn 1988).  The results are accurate to
 `tol` (default 1e-12) in absolute terms -- not a fixed-grid approximation.
 
@@ -297,58 +297,13 @@ def _batch(Graph graph, theta, times, discrete, gradient, tol, bint want_cdf):
 
 def batch_pdf(graph: Graph, theta, times, discrete: bool = False, gradient: bool = True,
               tol: float = 1e-12):
-    """Density (or DPH pmf) and its gradient for many parameter vectors at once, in parallel.
-
-    This is the host function the JAX bridge calls; its signature is a contract.
-
-    Parameters
-    ----------
-    graph : Graph
-        Parameterised graph with p = graph.param_length parameters (p may be 0: theta of shape
-        (n, 0) evaluates the current weights n times).  The graph itself is not modified.
-    theta : array_like, shape (n, p)
-        Parameter vectors, float64.
-    times : array_like, shape (m,)
-        Times (continuous) or non-negative integer-valued jump counts (discrete).
-    discrete : bool, default False
-        Evaluate the DPH pmf instead of the continuous density.
-    gradient : bool, default True
-        Also return the exact gradients with respect to theta.
-    tol : float, default 1e-12
-        Absolute accuracy.
-
-    Returns
-    -------
-    values : numpy.ndarray, shape (n, m)
-    grads : numpy.ndarray, shape (n, m, p), or None if gradient is False
-
-    Raises
-    ------
-    ValueError
-        For a theta of the wrong shape or giving a negative weight (the message names the first
-        failing row's problem), or invalid times.
-
-    Notes
-    -----
-    Rows are evaluated with an OpenMP parallel loop over theta (GIL released, one workspace per
-    thread, no allocation per row after a thread's first).  Each row uses its own uniformisation
-    rate Lambda(theta) and is computed independently, so results are bit-identical for any number of
-    threads (OMP_NUM_THREADS).
-    """
+    """Implementation of :meth:`ptdalgorithms.Graph.batch_pdf` (see its docstring)."""
     return _batch(graph, theta, times, discrete, gradient, tol, False)
 
 
 def batch_cdf(graph: Graph, theta, times, discrete: bool = False, gradient: bool = True,
               tol: float = 1e-12):
-    """Distribution function (continuous F(t) or DPH P(tau <= k)) for many theta, with gradients.
-
-    Same contract as `batch_pdf`; values are F(t) (defect included) and grads dF/dtheta.
-
-    Returns
-    -------
-    values : numpy.ndarray, shape (n, m)
-    grads : numpy.ndarray, shape (n, m, p), or None if gradient is False
-    """
+    """Implementation of :meth:`ptdalgorithms.Graph.batch_cdf` (see its docstring)."""
     return _batch(graph, theta, times, discrete, gradient, tol, True)
 
 

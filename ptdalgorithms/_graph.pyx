@@ -549,7 +549,7 @@ cdef class Graph:
         from ptdalgorithms import _moments
         return _moments.defect(self)
 
-    def reward_transform(self, rewards, discrete=False) :
+    def reward_transform(self, rewards, discrete=False):
         """A new graph whose absorption time is the accumulated reward of ``graph``.
 
         Continuous: vertices with reward 0 are eliminated (paths through them become direct edges; cycles
@@ -583,7 +583,7 @@ cdef class Graph:
         from ptdalgorithms import _moments
         return _moments.reward_transform(self, rewards, discrete)
 
-    def normalize(self) :
+    def normalize(self):
         """The embedded jump chain as a discrete graph.
 
         Every vertex's out-weights are divided by their sum (current weights; the result is not
@@ -698,7 +698,7 @@ cdef class Graph:
 
         Notes
         -----
-        The cost is O(|E| (Lambda t_max + sqrt(Lambda t_max))) for all times together; the sweep stops
+        The cost is ``O(|E| (Lambda t_max + sqrt(Lambda t_max)))`` for all times together; the sweep stops
         once the transient mass falls below tol / max(Lambda, 1), so times far in the tail cost no more.
         States that cannot reach absorption are allowed: their mass stays, and F(infinity) < 1.
 
@@ -919,7 +919,7 @@ cdef class Graph:
         from ptdalgorithms import _distribution
         return _distribution.cdf_and_gradient(self, theta, t, discrete, tol)
 
-    def distribution_context(self, discrete: bool = False, tol: float = 1e-12) :
+    def distribution_context(self, discrete: bool = False, tol: float = 1e-12):
         """Create a `DistributionContext` for step-by-step evolution (time-inhomogeneous models).
 
         Parameters
@@ -957,6 +957,60 @@ cdef class Graph:
         :func:`ptdalgorithms.pmf_and_moments_from_graph`."""
         from ptdalgorithms.jax_bridge import pmf_and_moments_from_graph
         return pmf_and_moments_from_graph(graph, nr_moments, discrete, rewards, param_length, tol)
+
+    def batch_pdf(self, theta, times, discrete: bool = False, gradient: bool = True,
+                  tol: float = 1e-12):
+        """Density (or DPH pmf) and its gradient for many parameter vectors at once, in parallel.
+
+        This is the host function the JAX bridge calls; its signature is a contract.
+
+        Parameters
+        ----------
+        theta : array_like, shape (n, p)
+            Parameter vectors, float64.
+        times : array_like, shape (m,)
+            Times (continuous) or non-negative integer-valued jump counts (discrete).
+        discrete : bool, default False
+            Evaluate the DPH pmf instead of the continuous density.
+        gradient : bool, default True
+            Also return the exact gradients with respect to theta.
+        tol : float, default 1e-12
+            Absolute accuracy.
+
+        Returns
+        -------
+        values : numpy.ndarray, shape (n, m)
+        grads : numpy.ndarray, shape (n, m, p), or None if gradient is False
+
+        Raises
+        ------
+        ValueError
+            For a theta of the wrong shape or giving a negative weight (the message names the first
+            failing row's problem), or invalid times.
+
+        Notes
+        -----
+        Rows are evaluated with an OpenMP parallel loop over theta (GIL released, one workspace per
+        thread, no allocation per row after a thread's first).  Each row uses its own uniformisation
+        rate Lambda(theta) and is computed independently, so results are bit-identical for any number of
+        threads (OMP_NUM_THREADS).
+        """
+        from ptdalgorithms import _distribution
+        return _distribution.batch_pdf(self, theta, times, discrete, gradient, tol)
+
+    def batch_cdf(self, theta, times, discrete: bool = False, gradient: bool = True,
+                  tol: float = 1e-12):
+        """Distribution function (continuous F(t) or DPH P(tau <= k)) for many theta, with gradients.
+
+        Same contract as `batch_pdf`; values are F(t) (defect included) and grads dF/dtheta.
+
+        Returns
+        -------
+        values : numpy.ndarray, shape (n, m)
+        grads : numpy.ndarray, shape (n, m, p), or None if gradient is False
+        """
+        from ptdalgorithms import _distribution
+        return _distribution.batch_cdf(self, theta, times, discrete, gradient, tol)
 
     # ------------------------------------------------------------------ sampling
     def sample(self, Py_ssize_t n, rewards=None, discrete: bool = False, seed=None) -> np.ndarray:

@@ -11,7 +11,8 @@ otherwise with ``XLA_FLAGS=--xla_force_host_platform_device_count=n``.  If JAX's
 started with a different count, the request cannot take effect: a warning (once) says so and how to fix
 it (set ``PTDALG_CPUS`` before importing jax or ptdalgorithms).
 
-``import ptdalgorithms`` imports JAX only when ``PTDALG_CPUS`` is set.
+``import ptdalgorithms`` imports JAX (for the bridge and SVGD); this module applies ``PTDALG_CPUS``
+first, before anything can start JAX's backend.
 """
 from __future__ import annotations
 
