@@ -11,10 +11,15 @@
 /* Below this, probabilities and tangents are set to zero (avoids subnormal arithmetic). */
 #define TINY 1e-280
 
-/* Per requested time. */
+/* Recorded steps are accumulated into the outputs in chunks of about this many doubles (or at
+ * least MIN_ROWS steps), so memory stays bounded however many steps the sweep takes. */
+#define CHUNK_DOUBLES 32768
+#define MIN_ROWS 16
+
+/* Per requested time: its Poisson window [L, R] and the state of its accumulation so far. */
 typedef struct {
     double mu;   /* Lambda * t */
-    double cur;  /* Poisson weight of the current step */
+    double cur;  /* Poisson weight of the next step to accumulate */
     double cum;  /* weights used so far */
     double sP;   /* sum over used steps of P(N > k) */
     int64_t L, R;
@@ -26,13 +31,17 @@ typedef struct {
 } tkey;
 
 struct ptd_dist_ws {
-    size_t cap_n, cap_e, cap_np, cap_m, cap_p;
+    size_t cap_n, cap_e, cap_np, cap_m, cap_p, cap_rec, cap_rows;
     double *w, *pw;              /* cap_e: weights for theta, weights / Lambda */
     double *diag, *exitr;        /* cap_n */
     double *v, *vn, *C;          /* cap_n: current, next, prefix sum (visiting time) */
     size_t *trans;               /* cap_n: transient vertices */
     double *y, *yn, *dr, *ds;    /* cap_np: tangents, d rate, d exit rate */
-    double *da, *dm, *dap;       /* cap_p: per-step gradient scalars (dap: previous step, DPH) */
+    double *acc;                 /* cap_p: 2 + 2p accumulators */
+    /* Record of the last `rows` steps, one row of `width` doubles per step k:
+     *   [a_k = v_k.s, mass_k, da_k (p), dm_k (p), v_k (n, if stop or visit), C_k (n, if visit)]
+     * with C_k = sum_{j<k} v_j; rinv[r] = 1/(k+1) for the step of row r. */
+    double *rec, *rinv;          /* cap_rec, cap_rows */
     tstate *ts;                  /* cap_m */
     tkey *order;                 /* cap_m */
     size_t *live;                /* cap_m */
@@ -51,8 +60,8 @@ void ptd_dist_ws_destroy(ptd_dist_ws *ws)
     if (!ws)
         return;
     free(ws->w), free(ws->pw), free(ws->diag), free(ws->exitr), free(ws->v), free(ws->vn), free(ws->C);
-    free(ws->trans), free(ws->y), free(ws->yn), free(ws->dr), free(ws->ds), free(ws->da), free(ws->dm);
-    free(ws->dap), free(ws->ts), free(ws->order), free(ws->live);
+    free(ws->trans), free(ws->y), free(ws->yn), free(ws->dr), free(ws->ds), free(ws->acc);
+    free(ws->rec), free(ws->rinv), free(ws->ts), free(ws->order), free(ws->live);
     free(ws);
 }
 
@@ -66,7 +75,7 @@ static int grow(void **p, size_t need, size_t sz)
     return PTD_OK;
 }
 
-static int ws_reserve(ptd_dist_ws *ws, size_t n, size_t ne, size_t p, size_t m)
+static int ws_reserve(ptd_dist_ws *ws, size_t n, size_t ne, size_t p, size_t m, size_t width, size_t rows)
 {
     int rc = PTD_OK;
 #define G(field, cnt) \
@@ -83,9 +92,17 @@ static int ws_reserve(ptd_dist_ws *ws, size_t n, size_t ne, size_t p, size_t m)
         G(y, n * p); G(yn, n * p); G(dr, n * p); G(ds, n * p);
         if (!rc) ws->cap_np = n * p;
     }
-    if (p > ws->cap_p || !ws->da) {
-        G(da, p); G(dm, p); G(dap, p);
+    if (p > ws->cap_p || !ws->acc) {
+        G(acc, 2 + 2 * p);
         if (!rc) ws->cap_p = p;
+    }
+    if (width * rows > ws->cap_rec) {
+        G(rec, width * rows);
+        if (!rc) ws->cap_rec = width * rows;
+    }
+    if (rows > ws->cap_rows) {
+        G(rinv, rows);
+        if (!rc) ws->cap_rows = rows;
     }
     if (m > ws->cap_m || !ws->ts) {
         G(ts, m); G(order, m); G(live, m);
@@ -171,7 +188,7 @@ static int prepare(const ptd_csr *c, const double *w, const ptd_dist_query *q, s
             ws->v[c->col[e]] += w[e] / W0;
         if (p) {
             /* d alpha_u = (dw_e - alpha_u dW0) / W0 */
-            double *dW0 = ws->da;
+            double *dW0 = ws->acc;
             memset(dW0, 0, p * sizeof *dW0);
             memset(ws->y, 0, n * p * sizeof *ws->y);
             for (size_t e = c->row[0]; e < c->row[1]; e++)
@@ -209,8 +226,9 @@ static int prepare(const ptd_csr *c, const double *w, const ptd_dist_query *q, s
     return PTD_OK;
 }
 
-/* Step scalars: a = v.s, mass = transient mass; with tangents da, dm and the L1 norm of y. */
-static void scalars(const ptd_dist_ws *ws, size_t nt, size_t p, double *a, double *mass, double *ynorm)
+/* Step scalars of v_k into row[0 .. 2+2p): a = v.s, mass = transient mass, their tangents da, dm;
+ * returns the L1 norm of y. */
+static double scalars(const ptd_dist_ws *ws, size_t nt, size_t p, double *row)
 {
     double sa = 0, sm = 0, yn = 0;
     for (size_t i = 0; i < nt; i++) {
@@ -218,23 +236,23 @@ static void scalars(const ptd_dist_ws *ws, size_t nt, size_t p, double *a, doubl
         sa += ws->v[u] * ws->exitr[u];
         sm += ws->v[u];
     }
+    row[0] = sa;
+    row[1] = sm;
     if (p) {
-        memset(ws->da, 0, p * sizeof *ws->da);
-        memset(ws->dm, 0, p * sizeof *ws->dm);
+        double *da = row + 2, *dm = row + 2 + p;
+        memset(da, 0, 2 * p * sizeof *da);
         for (size_t i = 0; i < nt; i++) {
             size_t u = ws->trans[i];
             const double *yu = ws->y + u * p, *dsu = ws->ds + u * p;
             double vu = ws->v[u], su = ws->exitr[u];
             for (size_t j = 0; j < p; j++) {
-                ws->da[j] += yu[j] * su + vu * dsu[j];
-                ws->dm[j] += yu[j];
+                da[j] += yu[j] * su + vu * dsu[j];
+                dm[j] += yu[j];
                 yn += fabs(yu[j]);
             }
         }
     }
-    *a = sa;
-    *mass = sm;
-    *ynorm = yn;
+    return yn;
 }
 
 /* v <- v P (and y <- y P + v dP), P = I + S/Lambda (continuous) or T (discrete, inv = 1). */
@@ -289,34 +307,92 @@ static void propagate(const ptd_csr *c, ptd_dist_ws *ws, size_t nt, size_t p, do
     ws->yn = y;
 }
 
-/* Add weight x times the current step's quantities to time i's outputs. */
-static void add_time(const ptd_dist_query *q, const ptd_dist_ws *ws, size_t n, size_t p, size_t i, double x,
-                     double a, double mass)
+/* Add x times a recorded step (row) to time i's outputs: pdf += x a, sf += x mass, gradients, and
+ * stop += x v. */
+static void add_row(const ptd_dist_query *q, size_t n, size_t p, size_t i, double x, const double *row)
 {
     if (q->pdf)
-        q->pdf[i] += x * a;
+        q->pdf[i] += x * row[0];
     if (q->sf)
-        q->sf[i] += x * mass;
+        q->sf[i] += x * row[1];
+    if (q->dpdf)
+        for (size_t j = 0; j < p; j++)
+            q->dpdf[i * p + j] += x * row[2 + j];
+    if (q->dsf)
+        for (size_t j = 0; j < p; j++)
+            q->dsf[i * p + j] += x * row[2 + p + j];
     if (q->stop) {
-        double *row = q->stop + i * n;
+        double *out = q->stop + i * n;
+        const double *v = row + 2 + 2 * p;
         for (size_t u = 1; u < n; u++)
-            row[u] += x * ws->v[u];
-    }
-    if (p) {
-        if (q->dpdf)
-            for (size_t j = 0; j < p; j++)
-                q->dpdf[i * p + j] += x * ws->da[j];
-        if (q->dsf)
-            for (size_t j = 0; j < p; j++)
-                q->dsf[i * p + j] += x * ws->dm[j];
+            out[u] += x * v[u];
     }
 }
 
 static void add_visit(const ptd_dist_query *q, const double *vec, size_t n, size_t i, double x)
 {
-    double *row = q->visit + i * n;
+    double *out = q->visit + i * n;
     for (size_t u = 1; u < n; u++)
-        row[u] += x * vec[u];
+        out[u] += x * vec[u];
+}
+
+/* Accumulate the recorded steps k0 .. k0+rows-1 into every open window, with its Poisson weights
+ * w(k+1) = w(k) mu/(k+1): time i gets sum_k w_i(k) row_k, and (visit) sum_k P(N_i > k) v_k / Lambda,
+ * where the steps before its window contribute C_L / Lambda.  Windows that end here are closed. */
+static void flush(const ptd_dist_query *q, ptd_dist_ws *ws, size_t n, size_t p, size_t width, double inv,
+                  int64_t k0, size_t rows, size_t *nlive)
+{
+    size_t ns = 2 + 2 * p;
+    double *acc = ws->acc;
+    for (size_t l = 0; l < *nlive;) {
+        size_t i = ws->live[l];
+        tstate *T = ws->ts + i;
+        int64_t ks = T->L > k0 ? T->L : k0, ke = k0 + (int64_t)rows - 1;
+        if (ke > T->R)
+            ke = T->R;
+        if (ks > ke) {
+            l++;
+            continue;
+        }
+        double x = T->cur, cum = T->cum, sP = T->sP, mu = T->mu;
+        memset(acc, 0, ns * sizeof *acc);
+        for (int64_t k = ks; k <= ke; k++) {
+            const double *row = ws->rec + (size_t)(k - k0) * width;
+            for (size_t j = 0; j < ns; j++)
+                acc[j] += x * row[j];
+            if (q->stop) {
+                double *out = q->stop + i * n;
+                for (size_t u = 1; u < n; u++)
+                    out[u] += x * row[ns + u];
+            }
+            cum += x;
+            if (q->visit) {
+                if (k == T->L)
+                    add_visit(q, row + ns + n, n, i, inv);
+                double P = cum < 1 ? 1 - cum : 0;
+                sP += P;
+                add_visit(q, row + ns, n, i, P * inv);
+            }
+            x *= mu * ws->rinv[k - k0];
+        }
+        T->cur = x;
+        T->cum = cum;
+        T->sP = sP;
+        if (q->pdf)
+            q->pdf[i] += acc[0];
+        if (q->sf)
+            q->sf[i] += acc[1];
+        if (q->dpdf)
+            for (size_t j = 0; j < p; j++)
+                q->dpdf[i * p + j] += acc[2 + j];
+        if (q->dsf)
+            for (size_t j = 0; j < p; j++)
+                q->dsf[i * p + j] += acc[2 + p + j];
+        if (ke == T->R)
+            ws->live[l] = ws->live[--(*nlive)];
+        else
+            l++;
+    }
 }
 
 static int too_much_work(size_t steps, size_t n, size_t ne, size_t p, double lam)
@@ -326,10 +402,14 @@ static int too_much_work(size_t steps, size_t n, size_t ne, size_t p, double lam
                      steps, lam, n, ne, p);
 }
 
+/* Continuous sweep: step k records row k (scalars of v_k, and v_k, C_k for per-vertex outputs); the
+ * windows of the times are opened as k reaches their left bound, and the recorded rows are added to
+ * the outputs per time, a chunk of rows at a time (flush). */
 static int sweep_continuous(const ptd_csr *c, ptd_dist_query *q, ptd_dist_ws *ws, size_t nt, size_t p,
-                            double lam)
+                            double lam, size_t width, size_t cap_rows)
 {
-    size_t n = c->n, m = q->m, next = 0, nlive = 0;
+    size_t n = c->n, m = q->m, next = 0, nlive = 0, rows = 0, ns = 2 + 2 * p;
+    int64_t k0 = 0, maxR = 0;
     double inv = 1 / lam, thr = q->tol / (lam > 1 ? lam : 1);
     double unit = (double)(n + c->n_edges) * (double)(1 + p);
     for (size_t i = 0; i < m; i++) {
@@ -341,8 +421,16 @@ static int sweep_continuous(const ptd_csr *c, ptd_dist_query *q, ptd_dist_ws *ws
     if (q->visit)
         memset(ws->C, 0, n * sizeof *ws->C);
     for (size_t k = 0;; k++) {
-        double a, mass, ynorm;
-        scalars(ws, nt, p, &a, &mass, &ynorm);
+        double *row = ws->rec + rows * width;
+        double ynorm = scalars(ws, nt, p, row), mass = row[1];
+        if (q->stop || q->visit)
+            memcpy(row + ns, ws->v, n * sizeof *ws->v);
+        if (q->visit) {
+            memcpy(row + ns + n, ws->C, n * sizeof *ws->C);
+            for (size_t u = 1; u < n; u++)
+                ws->C[u] += ws->v[u];
+        }
+        ws->rinv[rows++] = 1 / (double)(k + 1);
         /* Times whose window may start here (L >= left bound >= k). */
         while (next < m && ptd_poisson_left_bound(ws->ts[ws->order[next].i].mu) <= (double)k) {
             size_t i = ws->order[next++].i;
@@ -352,39 +440,22 @@ static int sweep_continuous(const ptd_csr *c, ptd_dist_query *q, ptd_dist_ws *ws
             if (rc)
                 return rc;
             T->cum = T->sP = 0;
+            if (T->R > maxR)
+                maxR = T->R;
             ws->live[nlive++] = i;
         }
-        for (size_t l = 0; l < nlive;) {
-            size_t i = ws->live[l];
-            tstate *T = ws->ts + i;
-            if ((int64_t)k < T->L) {
-                l++;
-                continue;
-            }
-            if (q->visit && (int64_t)k == T->L)
-                add_visit(q, ws->C, n, i, inv);
-            double x = T->cur;
-            add_time(q, ws, n, p, i, x, a, mass);
-            T->cum += x;
-            double P = T->cum < 1 ? 1 - T->cum : 0;
-            T->sP += P;
-            if (q->visit)
-                add_visit(q, ws->v, n, i, P * inv);
-            T->cur = x * (T->mu / (double)(k + 1));
-            if ((int64_t)k >= T->R)
-                ws->live[l] = ws->live[--nlive];
-            else
-                l++;
-        }
-        if (q->visit)
-            for (size_t u = 1; u < n; u++)
-                ws->C[u] += ws->v[u];
         q->steps = k + 1;
-        if (next == m && nlive == 0)
+        int done = next == m && (int64_t)k >= maxR, early = mass < thr && ynorm < thr;
+        if (done || early || rows == cap_rows) {
+            flush(q, ws, n, p, width, inv, k0, rows, &nlive);
+            k0 += (int64_t)rows;
+            rows = 0;
+        }
+        if (done)
             return PTD_OK;
-        if (mass < thr && ynorm < thr) {
-            /* Early stop: later v_k change by less than the remaining transient mass; use v_k for the
-             * rest of every window (exact for the absorbed mass, error < tol elsewhere). */
+        if (early) {
+            /* Early stop: later v_k change by less than the remaining transient mass; use v_k (this
+             * row) for the rest of every window (exact for the absorbed mass, error < tol elsewhere). */
             for (size_t l = 0; l < nlive + (m - next); l++) {
                 size_t i = l < nlive ? ws->live[l] : ws->order[next + (l - nlive)].i;
                 tstate *T = ws->ts + i;
@@ -392,7 +463,7 @@ static int sweep_continuous(const ptd_csr *c, ptd_dist_query *q, ptd_dist_ws *ws
                 double rem = started ? (T->cum < 1 ? 1 - T->cum : 0) : 1;
                 /* sum_{j>k} P(N > j) = mu - sum_{j<=k} P(N > j) */
                 double remP = started ? T->mu - (double)T->L - T->sP : T->mu - (double)(k + 1);
-                add_time(q, ws, n, p, i, rem, a, mass);
+                add_row(q, n, p, i, rem, row);
                 if (q->visit) {
                     if (!started)
                         add_visit(q, ws->C, n, i, inv);
@@ -407,20 +478,23 @@ static int sweep_continuous(const ptd_csr *c, ptd_dist_query *q, ptd_dist_ws *ws
     }
 }
 
-static int sweep_discrete(const ptd_csr *c, ptd_dist_query *q, ptd_dist_ws *ws, size_t nt, size_t p)
+/* Discrete sweep: P(tau = k) = v_{k-1}.s needs the previous step's scalars: rows 0 and 1 of the
+ * record alternate between the current and the previous step. */
+static int sweep_discrete(const ptd_csr *c, ptd_dist_query *q, ptd_dist_ws *ws, size_t nt, size_t p,
+                          size_t width)
 {
     size_t n = c->n, m = q->m, next = 0;
-    double unit = (double)(n + c->n_edges) * (double)(1 + p), aprev = 0;
+    double unit = (double)(n + c->n_edges) * (double)(1 + p);
     for (size_t i = 0; i < m; i++) {
         ws->order[i].t = q->times[i];
         ws->order[i].i = i;
     }
     qsort(ws->order, m, sizeof *ws->order, cmp_tkey);
-    if (p)
-        memset(ws->dap, 0, p * sizeof *ws->dap);
+    memset(ws->rec + width, 0, (2 + 2 * p) * sizeof *ws->rec);
     for (size_t k = 0; next < m; k++) {
-        double a, mass, ynorm;
-        scalars(ws, nt, p, &a, &mass, &ynorm);
+        double *row = ws->rec + (k & 1) * width, *prev = ws->rec + ((k + 1) & 1) * width;
+        double ynorm = scalars(ws, nt, p, row), a = row[0], mass = row[1];
+        const double *da = row + 2, *dm = row + 2 + p, *dap = prev + 2;
         int stop_now = mass < q->tol && ynorm < q->tol;
         while (next < m && (ws->order[next].t == (double)k || stop_now)) {
             size_t i = ws->order[next++].i;
@@ -431,14 +505,14 @@ static int sweep_discrete(const ptd_csr *c, ptd_dist_query *q, ptd_dist_ws *ws, 
                 memcpy(q->stop + i * n + 1, ws->v + 1, (n - 1) * sizeof *ws->v);
             /* pmf(0) = defect = 1 - mass; pmf(k) = v_{k-1}.s; pmf(k+1) = v_k.s; beyond: < tol */
             if (q->pdf)
-                q->pdf[i] = k == 0 && here ? 1 - mass : here ? aprev : q->times[i] == (double)(k + 1) ? a : 0;
+                q->pdf[i] = k == 0 && here ? 1 - mass : here ? prev[0] : q->times[i] == (double)(k + 1) ? a : 0;
             for (size_t j = 0; j < p; j++) {
                 if (q->dsf)
-                    q->dsf[i * p + j] = ws->dm[j];
+                    q->dsf[i * p + j] = dm[j];
                 if (q->dpdf)
-                    q->dpdf[i * p + j] = k == 0 && here ? -ws->dm[j]
-                                         : here                                ? ws->dap[j]
-                                         : q->times[i] == (double)(k + 1)      ? ws->da[j]
+                    q->dpdf[i * p + j] = k == 0 && here ? -dm[j]
+                                         : here                                ? dap[j]
+                                         : q->times[i] == (double)(k + 1)      ? da[j]
                                                                                : 0;
             }
         }
@@ -447,9 +521,6 @@ static int sweep_discrete(const ptd_csr *c, ptd_dist_query *q, ptd_dist_ws *ws, 
             break;
         if ((double)(k + 1) * unit > PTD_DIST_MAX_WORK)
             return too_much_work(k + 1, n, c->n_edges, p, 1);
-        aprev = a;
-        if (p)
-            memcpy(ws->dap, ws->da, p * sizeof *ws->dap);
         propagate(c, ws, nt, p, 1);
     }
     return PTD_OK;
@@ -476,7 +547,10 @@ int ptd_distribution(const ptd_csr *c, const double *theta, ptd_dist_query *q, p
             return ptd_error(PTD_EINVAL, "jump count must be a non-negative integer, got %.17g at index %zu",
                              t, i);
     }
-    int rc = ws_reserve(ws, n, ne, p, m);
+    /* record layout (see ptd_dist_ws) and rows per chunk; the discrete sweep uses two rows */
+    size_t width = 2 + 2 * p + (q->stop || q->visit ? n : 0) + (q->visit ? n : 0);
+    size_t rows = CHUNK_DOUBLES / width > MIN_ROWS ? CHUNK_DOUBLES / width : MIN_ROWS;
+    int rc = ws_reserve(ws, n, ne, p, m, width, rows);
     if (rc)
         return rc;
     const double *w = c->weight;
@@ -506,5 +580,5 @@ int ptd_distribution(const ptd_csr *c, const double *theta, ptd_dist_query *q, p
         memset(q->dsf, 0, m * p * sizeof *q->dsf);
     if (m == 0)
         return PTD_OK;
-    return q->discrete ? sweep_discrete(c, q, ws, nt, p) : sweep_continuous(c, q, ws, nt, p, lam);
+    return q->discrete ? sweep_discrete(c, q, ws, nt, p, width) : sweep_continuous(c, q, ws, nt, p, lam, width, rows);
 }
