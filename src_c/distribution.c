@@ -31,12 +31,15 @@ typedef struct {
 } tkey;
 
 struct ptd_dist_ws {
-    size_t cap_n, cap_e, cap_np, cap_m, cap_p, cap_rec, cap_rows;
-    double *w, *pw;              /* cap_e: weights for theta, weights / Lambda */
+    size_t cap_n, cap_e, cap_ep, cap_np, cap_m, cap_p, cap_rec, cap_rows;
+    double *w;                   /* cap_e: weights for theta */
+    size_t *in_row;              /* cap_n + 1: in-edges of x are in_row[x] .. in_row[x+1]-1 */
+    size_t *in_src;              /* cap_e: their sources */
+    double *in_pw, *in_dpw;      /* cap_e, cap_e * cap_p: their entries of P and dP/dtheta */
     double *diag, *exitr;        /* cap_n */
     double *v, *vn, *C;          /* cap_n: current, next, prefix sum (visiting time) */
-    size_t *trans;               /* cap_n: transient vertices */
-    double *y, *yn, *dr, *ds;    /* cap_np: tangents, d rate, d exit rate */
+    size_t *vert;                /* cap_n: transient vertices, then absorbing ones */
+    double *y, *yn, *ddiag, *ds; /* cap_np: tangents, diagonal of dP/dtheta, d exit rate */
     double *acc;                 /* cap_p: 2 + 2p accumulators */
     /* Record of the last `rows` steps, one row of `width` doubles per step k:
      *   [a_k = v_k.s, mass_k, da_k (p), dm_k (p), v_k (n, if stop or visit), C_k (n, if visit)]
@@ -59,8 +62,9 @@ void ptd_dist_ws_destroy(ptd_dist_ws *ws)
 {
     if (!ws)
         return;
-    free(ws->w), free(ws->pw), free(ws->diag), free(ws->exitr), free(ws->v), free(ws->vn), free(ws->C);
-    free(ws->trans), free(ws->y), free(ws->yn), free(ws->dr), free(ws->ds), free(ws->acc);
+    free(ws->w), free(ws->in_row), free(ws->in_src), free(ws->in_pw), free(ws->in_dpw), free(ws->diag);
+    free(ws->exitr), free(ws->v), free(ws->vn), free(ws->C), free(ws->vert), free(ws->y), free(ws->yn);
+    free(ws->ddiag), free(ws->ds), free(ws->acc);
     free(ws->rec), free(ws->rinv), free(ws->ts), free(ws->order), free(ws->live);
     free(ws);
 }
@@ -81,16 +85,20 @@ static int ws_reserve(ptd_dist_ws *ws, size_t n, size_t ne, size_t p, size_t m, 
 #define G(field, cnt) \
     if (!rc) rc = grow((void **)&ws->field, cnt, sizeof *ws->field)
     if (n > ws->cap_n) {
-        G(diag, n); G(exitr, n); G(v, n); G(vn, n); G(C, n); G(trans, n);
+        G(diag, n); G(exitr, n); G(v, n); G(vn, n); G(C, n); G(vert, n); G(in_row, n + 1);
         if (!rc) ws->cap_n = n;
     }
     if (ne > ws->cap_e) {
-        G(w, ne); G(pw, ne);
+        G(w, ne); G(in_src, ne); G(in_pw, ne);
         if (!rc) ws->cap_e = ne;
     }
     if (n * p > ws->cap_np || !ws->y) {
-        G(y, n * p); G(yn, n * p); G(dr, n * p); G(ds, n * p);
+        G(y, n * p); G(yn, n * p); G(ddiag, n * p); G(ds, n * p);
         if (!rc) ws->cap_np = n * p;
+    }
+    if (ne * p > ws->cap_ep || !ws->in_dpw) {
+        G(in_dpw, ne * p);
+        if (!rc) ws->cap_ep = ne * p;
     }
     if (p > ws->cap_p || !ws->acc) {
         G(acc, 2 + 2 * p);
@@ -127,13 +135,17 @@ static int name_state(const ptd_csr *c, size_t v, const char *what, double val)
     return ptd_error(PTD_EINVAL, "the vertex with state%s %s (%.17g)", buf, what, val);
 }
 
-/* Everything that depends on the weights: Lambda, diagonal of P, exit rates, their derivatives,
- * v_0 = alpha (or q->start) and y_0 = d alpha / d theta. */
+/* Everything that depends on the weights: Lambda, the transient vertices (then the absorbing ones) in
+ * ws->vert, exit rates and their derivatives ds, the matrix P = I + S/Lambda (continuous) or T
+ * (discrete) by in-edges (in_row/in_src/in_pw; diagonal diag) with its derivative dP (in_dpw,
+ * ddiag), v_0 = alpha (or q->start) and y_0 = d alpha / d theta.  Edges out of the start are not in
+ * P (the start holds no mass). */
 static int prepare(const ptd_csr *c, const double *w, const ptd_dist_query *q, size_t p, ptd_dist_ws *ws,
-                   size_t *n_trans, double *lambda)
+                   size_t *n_trans, size_t *n_abs, double *lambda)
 {
-    size_t n = c->n, nt = 0;
+    size_t n = c->n, nt = 0, na = 0;
     double lam = 0;
+    memset(ws->in_row, 0, (n + 1) * sizeof *ws->in_row);
     for (size_t u = 1; u < n; u++) {
         ws->exitr[u] = 0;
         ws->diag[u] = 1;
@@ -144,6 +156,7 @@ static int prepare(const ptd_csr *c, const double *w, const ptd_dist_query *q, s
             r += w[e];
             if (ptd_csr_absorbing(c, c->col[e]))
                 s += w[e];
+            ws->in_row[c->col[e] + 1]++;
         }
         if (!(r > 0))
             return name_state(c, u, "has out-edges but zero total weight, so it never leaves", r);
@@ -152,21 +165,53 @@ static int prepare(const ptd_csr *c, const double *w, const ptd_dist_query *q, s
                               "jump probabilities as weights)", r);
         ws->exitr[u] = s;
         ws->diag[u] = r; /* temporarily the total rate */
-        ws->trans[nt++] = u;
+        ws->vert[nt++] = u;
         if (r > lam)
             lam = r;
     }
+    for (size_t u = 1; u < n; u++)
+        if (ptd_csr_absorbing(c, u))
+            ws->vert[nt + na++] = u;
     if (q->discrete || lam == 0)
         lam = 1;
     double inv = 1 / lam;
     for (size_t i = 0; i < nt; i++) {
-        size_t u = ws->trans[i];
+        size_t u = ws->vert[i];
         ws->diag[u] = q->discrete ? 1 - ws->diag[u] : 1 - ws->diag[u] * inv;
     }
     ws->diag[0] = 0;
     ws->exitr[0] = 0;
-    for (size_t e = 0; e < c->n_edges; e++)
-        ws->pw[e] = w[e] * inv;
+
+    /* In-edges of every vertex from the transient vertices (counting sort by target; in_row[x] is
+     * used as the fill cursor of x, then shifted back). */
+    for (size_t x = 0; x < n; x++)
+        ws->in_row[x + 1] += ws->in_row[x];
+    if (p) {
+        memset(ws->ddiag, 0, n * p * sizeof *ws->ddiag);
+        memset(ws->ds, 0, n * p * sizeof *ws->ds);
+    }
+    for (size_t i = 0; i < nt; i++) {
+        size_t u = ws->vert[i];
+        for (size_t e = c->row[u]; e < c->row[u + 1]; e++) {
+            size_t x = c->col[e], pos = ws->in_row[x]++;
+            ws->in_src[pos] = u;
+            ws->in_pw[pos] = w[e] * inv;
+            if (!p)
+                continue;
+            const double *cf = c->param[e] >= 0 ? c->coef + (size_t)c->param[e] * p : NULL;
+            int ab = ptd_csr_absorbing(c, x);
+            for (size_t j = 0; j < p; j++) {
+                double d = cf ? cf[j] : 0;
+                ws->in_dpw[pos * p + j] = d * inv;
+                ws->ddiag[u * p + j] -= d * inv;
+                if (ab)
+                    ws->ds[u * p + j] += d;
+            }
+        }
+    }
+    for (size_t x = n; x > 0; x--)
+        ws->in_row[x] = ws->in_row[x - 1];
+    ws->in_row[0] = 0;
 
     /* v_0 */
     memset(ws->v, 0, n * sizeof *ws->v);
@@ -203,108 +248,74 @@ static int prepare(const ptd_csr *c, const double *w, const ptd_dist_query *q, s
             }
         }
     }
-    if (p) {
-        memset(ws->dr, 0, n * p * sizeof *ws->dr);
-        memset(ws->ds, 0, n * p * sizeof *ws->ds);
-        for (size_t i = 0; i < nt; i++) {
-            size_t u = ws->trans[i];
-            for (size_t e = c->row[u]; e < c->row[u + 1]; e++) {
-                if (c->param[e] < 0)
-                    continue;
-                const double *cf = c->coef + (size_t)c->param[e] * p;
-                int ab = ptd_csr_absorbing(c, c->col[e]);
-                for (size_t j = 0; j < p; j++) {
-                    ws->dr[u * p + j] += cf[j];
-                    if (ab)
-                        ws->ds[u * p + j] += cf[j];
-                }
-            }
-        }
-    }
     *n_trans = nt;
+    *n_abs = na;
     *lambda = lam;
     return PTD_OK;
 }
 
-/* Step scalars of v_k into row[0 .. 2+2p): a = v.s, mass = transient mass, their tangents da, dm;
- * returns the L1 norm of y. */
-static double scalars(const ptd_dist_ws *ws, size_t nt, size_t p, double *row)
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+/* One step, pulling over in-edges: v_{k+1}[x] = v[x] P_xx + sum_{u->x} v[u] P_ux and
+ * y_{k+1} = y_k P + v_k dP for the first nv vertices of ws->vert; on the way, the step scalars of
+ * v_k for the transient ones (the first nt) into row[0 .. 2+2p): a = v.s, mass, da, dm.  Values
+ * below TINY are flushed to zero.  Returns the L1 norm of y_k.  (Inlined with p constant for
+ * p = 0 and 1, the common cases, so the loops over p vanish.) */
+static ALWAYS_INLINE double step_p(const ptd_dist_ws *ws, size_t nt, size_t nv, size_t p, double *row)
 {
-    double sa = 0, sm = 0, yn = 0;
-    for (size_t i = 0; i < nt; i++) {
-        size_t u = ws->trans[i];
-        sa += ws->v[u] * ws->exitr[u];
-        sm += ws->v[u];
+    const double *v = ws->v, *y = ws->y, *diag = ws->diag, *exitr = ws->exitr;
+    const size_t *in_row = ws->in_row, *in_src = ws->in_src;
+    const double *in_pw = ws->in_pw, *in_dpw = ws->in_dpw, *ddiag = ws->ddiag, *ds = ws->ds;
+    double *vn = ws->vn, *yn = ws->yn, *da = row + 2, *dm = row + 2 + p;
+    double sa = 0, sm = 0, ynorm = 0;
+    for (size_t j = 0; j < p; j++)
+        da[j] = dm[j] = 0;
+    for (size_t i = 0; i < nv; i++) {
+        size_t x = ws->vert[i], e0 = in_row[x], e1 = in_row[x + 1];
+        double vx = v[x], s = vx * diag[x];
+        for (size_t e = e0; e < e1; e++)
+            s += v[in_src[e]] * in_pw[e];
+        vn[x] = fabs(s) < TINY ? 0 : s;
+        if (i < nt) {
+            sa += vx * exitr[x];
+            sm += vx;
+        }
+        for (size_t j = 0; j < p; j++) {
+            double yx = y[x * p + j], t = yx * diag[x] + vx * ddiag[x * p + j];
+            for (size_t e = e0; e < e1; e++)
+                t += y[in_src[e] * p + j] * in_pw[e] + v[in_src[e]] * in_dpw[e * p + j];
+            yn[x * p + j] = fabs(t) < TINY ? 0 : t;
+            if (i < nt) {
+                da[j] += yx * exitr[x] + vx * ds[x * p + j];
+                dm[j] += yx;
+                ynorm += fabs(yx);
+            }
+        }
     }
     row[0] = sa;
     row[1] = sm;
-    if (p) {
-        double *da = row + 2, *dm = row + 2 + p;
-        memset(da, 0, 2 * p * sizeof *da);
-        for (size_t i = 0; i < nt; i++) {
-            size_t u = ws->trans[i];
-            const double *yu = ws->y + u * p, *dsu = ws->ds + u * p;
-            double vu = ws->v[u], su = ws->exitr[u];
-            for (size_t j = 0; j < p; j++) {
-                da[j] += yu[j] * su + vu * dsu[j];
-                dm[j] += yu[j];
-                yn += fabs(yu[j]);
-            }
-        }
-    }
-    return yn;
+    return ynorm;
 }
 
-/* v <- v P (and y <- y P + v dP), P = I + S/Lambda (continuous) or T (discrete, inv = 1). */
-static void propagate(const ptd_csr *c, ptd_dist_ws *ws, size_t nt, size_t p, double inv)
+static double step(const ptd_dist_ws *ws, size_t nt, size_t nv, size_t p, double *row)
 {
-    size_t n = c->n;
-    double *v = ws->v, *vn = ws->vn, *y = ws->y, *yn = ws->yn;
-    const double *diag = ws->diag, *pw = ws->pw;
-    for (size_t u = 0; u < n; u++)
-        vn[u] = v[u] * diag[u];
-    if (p)
-        for (size_t u = 0; u < n; u++) {
-            double d = diag[u], vu = v[u] * inv;
-            const double *yu = y + u * p, *dru = ws->dr + u * p;
-            double *ynu = yn + u * p;
-            for (size_t j = 0; j < p; j++)
-                ynu[j] = yu[j] * d - vu * dru[j];
-        }
-    for (size_t i = 0; i < nt; i++) {
-        size_t u = ws->trans[i];
-        double vu = v[u];
-        size_t e0 = c->row[u], e1 = c->row[u + 1];
-        if (vu != 0)
-            for (size_t e = e0; e < e1; e++)
-                vn[c->col[e]] += vu * pw[e];
-        if (p) {
-            const double *yu = y + u * p;
-            double f = vu * inv;
-            for (size_t e = e0; e < e1; e++) {
-                double *yx = yn + (size_t)c->col[e] * p, pwe = pw[e];
-                for (size_t j = 0; j < p; j++)
-                    yx[j] += yu[j] * pwe;
-                if (c->param[e] >= 0 && f != 0) {
-                    const double *cf = c->coef + (size_t)c->param[e] * p;
-                    for (size_t j = 0; j < p; j++)
-                        yx[j] += cf[j] * f;
-                }
-            }
-        }
-    }
-    /* Flush values that decayed below 1e-280 to zero: subnormal arithmetic is ~100x slower and
-     * long sweeps on stiff models otherwise end up spending most time on them. */
-    for (size_t u = 0; u < n; u++)
-        if (fabs(vn[u]) < TINY)
-            vn[u] = 0;
-    for (size_t i = 0; i < n * p; i++)
-        if (fabs(yn[i]) < TINY)
-            yn[i] = 0;
-    ws->v = vn;
-    ws->vn = v;
-    ws->y = yn;
-    ws->yn = y;
+    return p == 0 ? step_p(ws, nt, nv, 0, row) : p == 1 ? step_p(ws, nt, nv, 1, row)
+                                                        : step_p(ws, nt, nv, p, row);
+}
+
+/* The step is done: v_{k+1}, y_{k+1} become current. */
+static void swap_step(ptd_dist_ws *ws)
+{
+    double *t = ws->v;
+    ws->v = ws->vn;
+    ws->vn = t;
+    t = ws->y;
+    ws->y = ws->yn;
+    ws->yn = t;
 }
 
 /* Add x times a recorded step (row) to time i's outputs: pdf += x a, sf += x mass, gradients, and
@@ -405,8 +416,8 @@ static int too_much_work(size_t steps, size_t n, size_t ne, size_t p, double lam
 /* Continuous sweep: step k records row k (scalars of v_k, and v_k, C_k for per-vertex outputs); the
  * windows of the times are opened as k reaches their left bound, and the recorded rows are added to
  * the outputs per time, a chunk of rows at a time (flush). */
-static int sweep_continuous(const ptd_csr *c, ptd_dist_query *q, ptd_dist_ws *ws, size_t nt, size_t p,
-                            double lam, size_t width, size_t cap_rows)
+static int sweep_continuous(const ptd_csr *c, ptd_dist_query *q, ptd_dist_ws *ws, size_t nt, size_t nv,
+                            size_t p, double lam, size_t width, size_t cap_rows)
 {
     size_t n = c->n, m = q->m, next = 0, nlive = 0, rows = 0, ns = 2 + 2 * p;
     int64_t k0 = 0, maxR = 0;
@@ -422,7 +433,7 @@ static int sweep_continuous(const ptd_csr *c, ptd_dist_query *q, ptd_dist_ws *ws
         memset(ws->C, 0, n * sizeof *ws->C);
     for (size_t k = 0;; k++) {
         double *row = ws->rec + rows * width;
-        double ynorm = scalars(ws, nt, p, row), mass = row[1];
+        double ynorm = step(ws, nt, nv, p, row), mass = row[1];
         if (q->stop || q->visit)
             memcpy(row + ns, ws->v, n * sizeof *ws->v);
         if (q->visit) {
@@ -474,14 +485,14 @@ static int sweep_continuous(const ptd_csr *c, ptd_dist_query *q, ptd_dist_ws *ws
         }
         if ((double)(k + 1) * unit > PTD_DIST_MAX_WORK)
             return too_much_work(k + 1, n, c->n_edges, p, lam);
-        propagate(c, ws, nt, p, inv);
+        swap_step(ws);
     }
 }
 
 /* Discrete sweep: P(tau = k) = v_{k-1}.s needs the previous step's scalars: rows 0 and 1 of the
  * record alternate between the current and the previous step. */
-static int sweep_discrete(const ptd_csr *c, ptd_dist_query *q, ptd_dist_ws *ws, size_t nt, size_t p,
-                          size_t width)
+static int sweep_discrete(const ptd_csr *c, ptd_dist_query *q, ptd_dist_ws *ws, size_t nt, size_t nv,
+                          size_t p, size_t width)
 {
     size_t n = c->n, m = q->m, next = 0;
     double unit = (double)(n + c->n_edges) * (double)(1 + p);
@@ -493,7 +504,7 @@ static int sweep_discrete(const ptd_csr *c, ptd_dist_query *q, ptd_dist_ws *ws, 
     memset(ws->rec + width, 0, (2 + 2 * p) * sizeof *ws->rec);
     for (size_t k = 0; next < m; k++) {
         double *row = ws->rec + (k & 1) * width, *prev = ws->rec + ((k + 1) & 1) * width;
-        double ynorm = scalars(ws, nt, p, row), a = row[0], mass = row[1];
+        double ynorm = step(ws, nt, nv, p, row), a = row[0], mass = row[1];
         const double *da = row + 2, *dm = row + 2 + p, *dap = prev + 2;
         int stop_now = mass < q->tol && ynorm < q->tol;
         while (next < m && (ws->order[next].t == (double)k || stop_now)) {
@@ -521,7 +532,7 @@ static int sweep_discrete(const ptd_csr *c, ptd_dist_query *q, ptd_dist_ws *ws, 
             break;
         if ((double)(k + 1) * unit > PTD_DIST_MAX_WORK)
             return too_much_work(k + 1, n, c->n_edges, p, 1);
-        propagate(c, ws, nt, p, 1);
+        swap_step(ws);
     }
     return PTD_OK;
 }
@@ -560,9 +571,9 @@ int ptd_distribution(const ptd_csr *c, const double *theta, ptd_dist_query *q, p
             return rc;
         w = ws->w;
     }
-    size_t nt;
+    size_t nt, na;
     double lam;
-    rc = prepare(c, w, q, p, ws, &nt, &lam);
+    rc = prepare(c, w, q, p, ws, &nt, &na, &lam);
     if (rc)
         return rc;
     q->lambda = lam;
@@ -580,5 +591,8 @@ int ptd_distribution(const ptd_csr *c, const double *theta, ptd_dist_query *q, p
         memset(q->dsf, 0, m * p * sizeof *q->dsf);
     if (m == 0)
         return PTD_OK;
-    return q->discrete ? sweep_discrete(c, q, ws, nt, p, width) : sweep_continuous(c, q, ws, nt, p, lam, width, rows);
+    /* absorbing vertices are stepped only for the per-vertex outputs */
+    size_t nv = nt + (q->stop || q->visit ? na : 0);
+    return q->discrete ? sweep_discrete(c, q, ws, nt, nv, p, width)
+                       : sweep_continuous(c, q, ws, nt, nv, p, lam, width, rows);
 }
