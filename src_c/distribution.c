@@ -347,6 +347,33 @@ static void add_visit(const ptd_dist_query *q, const double *vec, size_t n, size
         out[u] += x * vec[u];
 }
 
+/* Weighted sums of `cnt` recorded rows for one window: acc[j] = sum_r w_r row_r[j] (j < ns) with the
+ * Poisson weights w_{r+1} = w_r mu/(k+1) = w_r mu rinv[r], starting at *x; *x becomes the next
+ * weight and *cum grows by the weights used.  Inlined with ns constant for p = 0 and 1 (sums in
+ * registers: this is the innermost loop over all (time, step) pairs). */
+static ALWAYS_INLINE void window_sums(const double *row, size_t width, const double *rinv, size_t cnt,
+                                      double mu, double *x, double *cum, size_t ns, double *acc)
+{
+    double s[4] = {0, 0, 0, 0}, w = *x, c = *cum;
+    for (size_t j = 0; j < ns; j++)
+        acc[j] = 0;
+    for (size_t r = 0; r < cnt; r++, row += width) {
+        if (ns <= 4)
+            for (size_t j = 0; j < ns; j++)
+                s[j] += w * row[j];
+        else
+            for (size_t j = 0; j < ns; j++)
+                acc[j] += w * row[j];
+        c += w;
+        w *= mu * rinv[r];
+    }
+    if (ns <= 4)
+        for (size_t j = 0; j < ns; j++)
+            acc[j] = s[j];
+    *x = w;
+    *cum = c;
+}
+
 /* Accumulate the recorded steps k0 .. k0+rows-1 into every open window, with its Poisson weights
  * w(k+1) = w(k) mu/(k+1): time i gets sum_k w_i(k) row_k, and (visit) sum_k P(N_i > k) v_k / Lambda,
  * where the steps before its window contribute C_L / Lambda.  Windows that end here are closed. */
@@ -365,30 +392,16 @@ static void flush(const ptd_dist_query *q, ptd_dist_ws *ws, size_t n, size_t p, 
             l++;
             continue;
         }
-        double x = T->cur, cum = T->cum, sP = T->sP, mu = T->mu;
-        memset(acc, 0, ns * sizeof *acc);
-        for (int64_t k = ks; k <= ke; k++) {
-            const double *row = ws->rec + (size_t)(k - k0) * width;
-            for (size_t j = 0; j < ns; j++)
-                acc[j] += x * row[j];
-            if (q->stop) {
-                double *out = q->stop + i * n;
-                for (size_t u = 1; u < n; u++)
-                    out[u] += x * row[ns + u];
-            }
-            cum += x;
-            if (q->visit) {
-                if (k == T->L)
-                    add_visit(q, row + ns + n, n, i, inv);
-                double P = cum < 1 ? 1 - cum : 0;
-                sP += P;
-                add_visit(q, row + ns, n, i, P * inv);
-            }
-            x *= mu * ws->rinv[k - k0];
-        }
-        T->cur = x;
-        T->cum = cum;
-        T->sP = sP;
+        /* scalar outputs */
+        double x = T->cur, cum = T->cum, mu = T->mu;
+        const double *row0 = ws->rec + (size_t)(ks - k0) * width, *rinv = ws->rinv + (ks - k0);
+        size_t cnt = (size_t)(ke - ks + 1);
+        if (ns == 2)
+            window_sums(row0, width, rinv, cnt, mu, &x, &cum, 2, acc);
+        else if (ns == 4)
+            window_sums(row0, width, rinv, cnt, mu, &x, &cum, 4, acc);
+        else
+            window_sums(row0, width, rinv, cnt, mu, &x, &cum, ns, acc);
         if (q->pdf)
             q->pdf[i] += acc[0];
         if (q->sf)
@@ -399,6 +412,29 @@ static void flush(const ptd_dist_query *q, ptd_dist_ws *ws, size_t n, size_t p, 
         if (q->dsf)
             for (size_t j = 0; j < p; j++)
                 q->dsf[i * p + j] += acc[2 + p + j];
+        /* per-vertex outputs, with the same weights again */
+        if (q->stop || q->visit) {
+            double w = T->cur, c = T->cum;
+            for (int64_t k = ks; k <= ke; k++) {
+                const double *row = ws->rec + (size_t)(k - k0) * width;
+                if (q->stop) {
+                    double *out = q->stop + i * n;
+                    for (size_t u = 1; u < n; u++)
+                        out[u] += w * row[ns + u];
+                }
+                c += w;
+                if (q->visit) {
+                    if (k == T->L)
+                        add_visit(q, row + ns + n, n, i, inv);
+                    double P = c < 1 ? 1 - c : 0;
+                    T->sP += P;
+                    add_visit(q, row + ns, n, i, P * inv);
+                }
+                w *= mu * ws->rinv[k - k0];
+            }
+        }
+        T->cur = x;
+        T->cum = cum;
         if (ke == T->R)
             ws->live[l] = ws->live[--(*nlive)];
         else
