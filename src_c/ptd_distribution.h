@@ -4,10 +4,12 @@
  *
  * Continuous: f(t) = alpha e^{St} s, 1 - F(t) = alpha e^{St} e by exact uniformisation
  * (Jensen 1953; Grassmann 1977): Lambda = max exit rate, P = I + S/Lambda,
- * e^{St} = sum_k Pois(k; Lambda t) P^k.  The vectors v_k = alpha P^k are pushed over the CSR edges
- * (O(|E|) per step) over ALL vertices, so the entries of absorbing vertices hold the mass absorbed
- * there.  Every requested time gets a Fox-Glynn-style truncated, normalised Poisson window and is
- * accumulated in the same sweep.  The sweep stops early once the transient mass is below
+ * e^{St} = sum_k Pois(k; Lambda t) P^k.  The vectors v_k = alpha P^k are pulled over the in-edges
+ * (O(|E|) per step; absorbing vertices only when per-vertex outputs are asked for: their entries
+ * hold the mass absorbed there).  Each step records its scalars (v_k.s, transient mass, tangents;
+ * v_k itself for per-vertex outputs); every requested time gets a Fox-Glynn-style truncated,
+ * normalised Poisson window, and the recorded steps are added per time in chunks of steps (bounded
+ * memory), one sweep for all times.  The sweep stops early once the transient mass is below
  * tol / max(Lambda, 1) (later contributions are then below tol).
  *
  * Discrete (DPH): edge weights are jump probabilities, self-transition 1 - sum(w); v_k = alpha T^k by
