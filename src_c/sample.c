@@ -89,6 +89,14 @@ int ptd_sample(const ptd_csr *c, const double *w, size_t n, const double *reward
             } else {
                 hold = -log(ptd_rng_uniform(rng)) / rate[v];
             }
+            if (!isfinite(hold)) {
+                char buf[256];
+                ptd_format_state(buf, sizeof buf, c->states + v * c->state_length, c->state_length);
+                int rc = ptd_error(PTD_EMATH, "the vertex with state%s has total rate %g: a sampled "
+                                   "holding time overflows a double", buf, rate[v]);
+                free(rate);
+                return rc;
+            }
             if (rewards)
                 for (size_t j = 0; j < kk; j++)
                     y[j] += hold * rewards[v * k + j];

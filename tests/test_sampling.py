@@ -129,3 +129,9 @@ def test_sampling_errors():
     d = chain([1.5])
     with pytest.raises(ValueError, match="sum to"):
         d.sample(1, discrete=True)
+
+
+def test_overflowing_holding_time_raises():
+    g = chain([1e-308])
+    with pytest.raises(ValueError, match=r"state \[1\].*overflows"):
+        g.sample(10, seed=1)
