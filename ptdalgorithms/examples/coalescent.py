@@ -57,14 +57,59 @@ def kingman_vectorized(states: np.ndarray):
     return np.concatenate(rows), np.concatenate(children), np.concatenate(weights)
 
 
-def kingman_graph(n: int, vectorized: bool = False) -> Graph:
-    """Kingman coalescent for a sample of ``n`` genes (``n`` >= 2)."""
+def _kingman_parameterized(state: np.ndarray) -> list:
+    """:func:`kingman_callback` with every rate ``pairs`` turned into ``0 + pairs * theta``."""
+    return [(child, 0.0, [pairs]) for child, pairs in kingman_callback(state)]
+
+
+def _kingman_vectorized_parameterized(states: np.ndarray):
+    """:func:`kingman_vectorized` returning ``(rows, children, bases, coefficients)``."""
+    rows, children, pairs = kingman_vectorized(states)
+    return rows, children, np.zeros_like(pairs), pairs[:, None]
+
+
+def kingman_graph(n: int, vectorized: bool = False, parameterized: bool = False) -> Graph:
+    """Kingman coalescent for a sample of ``n`` genes, in block-counting states.
+
+    Parameters
+    ----------
+    n : int
+        Number of sampled genes (at least 2).  The graph has one transient state per partition of
+        ``n`` into at least two blocks, plus the starting and absorbing vertices.
+    vectorized : bool, default False
+        Build with :func:`kingman_vectorized` (a batch of states per call) instead of
+        :func:`kingman_callback`.  The graph is the same; the vectorised build is faster for large ``n``.
+    parameterized : bool, default False
+        If True, one parameter ``theta`` scales every coalescence rate: each edge has base 0 and
+        coefficient ``pairs`` (the number of lineage pairs that merge along it), so its weight is
+        ``pairs * theta`` and ``E[T_MRCA] = 2 (1 - 1/n) / theta``.  The weights are set with
+        ``update_parameterized_weights([1.0])``, so until ``theta`` is changed the graph equals the
+        plain coalescent.
+
+    Returns
+    -------
+    Graph
+        The coalescent; ``param_length`` is 1 if ``parameterized`` else 0.
+
+    Examples
+    --------
+    >>> g = kingman_graph(4, parameterized=True)
+    >>> g.update_parameterized_weights([2.0])
+    >>> round(g.expectation(), 12)  # 2 (1 - 1/4) / 2
+    0.75
+    """
     if n < 2:
         raise ValueError("n must be at least 2")
     initial = np.zeros(n, dtype=np.int32)
     initial[0] = n
-    cb = kingman_vectorized if vectorized else kingman_callback
-    return Graph.from_callback(cb, initial, vectorized=vectorized)
+    if parameterized:
+        cb = _kingman_vectorized_parameterized if vectorized else _kingman_parameterized
+    else:
+        cb = kingman_vectorized if vectorized else kingman_callback
+    g = Graph.from_callback(cb, initial, vectorized=vectorized)
+    if parameterized:
+        g.update_parameterized_weights([1.0])
+    return g
 
 
 def main(argv: list[str] | None = None) -> None:
