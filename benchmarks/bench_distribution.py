@@ -19,35 +19,12 @@ import scipy.sparse.linalg
 
 from ptdalgorithms import Graph
 from ptdalgorithms import _distribution as D
-
-
-def kingman(n, parameterized=False):
-    """Block-counting coalescent; with parameterized=True each rate is coef * theta[0]."""
-    def cb(state):
-        out = []
-        for i in range(n):
-            ni = int(state[i])
-            if ni == 0:
-                continue
-            for j in range(i, n):
-                nj = int(state[j])
-                rate = ni * (ni - 1) / 2 if i == j else ni * nj
-                if rate <= 0 or i + j + 2 > n:
-                    continue
-                child = state.copy()
-                child[i] -= 1
-                child[j] -= 1
-                child[i + j + 1] += 1
-                out.append((child, 0.0, [rate]) if parameterized else (child, rate))
-        return out
-    init = np.zeros(n, dtype=np.int32)
-    init[0] = n
-    return Graph.from_callback(cb, init)
+from ptdalgorithms.examples.coalescent import kingman_graph
 
 
 def bench_kingman30():
     t0 = time.perf_counter()
-    g = kingman(30)
+    g = kingman_graph(30)
     t_build = time.perf_counter() - t0
     alpha, S, _ = g.as_matrices()
     print(f"Kingman n=30: {len(g)} vertices ({len(alpha)} transient), {g.n_edges} edges, "
@@ -73,11 +50,11 @@ def bench_kingman30():
 
 
 _BATCH_CHILD = """
-import time, numpy as np, sys
-sys.path.insert(0, {here!r})
-from bench_distribution import kingman
+import time, numpy as np
+from ptdalgorithms import Graph
 from ptdalgorithms import _distribution as D
-g = kingman(10, parameterized=True)
+from ptdalgorithms.examples.coalescent import kingman_graph
+g = kingman_graph(10, parameterized=True)
 rng = np.random.default_rng(0)
 thetas = rng.uniform(0.5, 2.0, (100, 1))
 times = np.linspace(0.05, 4.0, 100)

@@ -18,38 +18,10 @@ from ptdalgorithms import devices
 devices.apply_env()  # PTDALG_CPUS (also done by import ptdalgorithms once wired into __init__)
 import jax  # noqa: E402
 import jax.numpy as jnp
-from ptdalgorithms import Graph, jax_bridge
+from ptdalgorithms import jax_bridge
 from ptdalgorithms._distribution import batch_pdf
-
-
-def seed_graph():
-    g = Graph(state_length=1)
-    start = g.starting_vertex()
-    v2 = g.find_or_create_vertex([2])
-    v1 = g.find_or_create_vertex([1])
-    start.add_edge(v2, 1.0)
-    v2.add_edge_parameterized(v1, 0.0, [1.0])
-    return g
-
-
-def kingman_graph(n):
-    def cb(state):
-        out = []
-        for i in range(n):
-            for j in range(i, n):
-                if i == j:
-                    rate = state[i] * (state[i] - 1) / 2
-                else:
-                    rate = state[i] * state[j]
-                if rate <= 0 or i + j + 2 > n:
-                    continue
-                child = list(state)
-                child[i] -= 1
-                child[j] -= 1
-                child[i + j + 1] += 1
-                out.append((child, 0.0, [rate]))
-        return out
-    return Graph.from_callback(cb, [n] + [0] * (n - 1))
+from ptdalgorithms.examples.coalescent import kingman_graph
+from ptdalgorithms.examples.exponential import exponential_graph
 
 
 def median_times(fs, repeats):
@@ -104,8 +76,8 @@ def main():
           f"{jax.device_count()} device(s), median of {a.repeats}")
     print(f"{'model':<22} {'vertices':>8} {'bridge us/p':>12} {'direct us/p':>12} {'overhead':>11} "
           f"{'max |diff|':>10}")
-    bench("seed (exponential)", seed_graph(), rng.exponential(0.5, a.data), particles, a.repeats)
-    kg = kingman_graph(10)
+    bench("seed (exponential)", exponential_graph(), rng.exponential(0.5, a.data), particles, a.repeats)
+    kg = kingman_graph(10, parameterized=True)
     # data: TMRCA-like times of the n = 10 coalescent at theta = 1 (E = 1.8)
     bench("Kingman n=10", kg, rng.gamma(4.0, 0.45, a.data), particles, a.repeats)
 

@@ -20,7 +20,14 @@ import numpy as np
 
 from ptdalgorithms import Graph
 from ptdalgorithms import _moments as M
-from ptdalgorithms.examples.coalescent import kingman_graph, kingman_vectorized
+from ptdalgorithms.examples.coalescent import kingman_graph
+
+
+def kingman_scaled(n, theta):
+    """The parameterised Kingman coalescent rebuilt from scratch with its weights set at ``theta``."""
+    g = kingman_graph(n, vectorized=True, parameterized=True)
+    g.update_parameterized_weights([theta])
+    return g
 
 
 def timed(f, repeat=1):
@@ -31,24 +38,6 @@ def timed(f, repeat=1):
         out = f()
         best = min(best, time.perf_counter() - t)
     return best, out
-
-
-def kingman_param(n):
-    def cb(states):
-        rows, children, w = kingman_vectorized(states)
-        return rows, children, np.zeros_like(w), w[:, None]
-    init = np.zeros(n, dtype=np.int32)
-    init[0] = n
-    return Graph.from_callback(cb, init, vectorized=True)
-
-
-def kingman_scaled(n, theta):
-    def cb(states):
-        rows, children, w = kingman_vectorized(states)
-        return rows, children, w * theta
-    init = np.zeros(n, dtype=np.int32)
-    init[0] = n
-    return Graph.from_callback(cb, init, vectorized=True)
 
 
 def rabbits_vectorized(states):
@@ -88,7 +77,7 @@ def main():
           f"{td / tr_30:,.0f}x on repeats (target >= 300x)")
 
     print("\n== Replay: Kingman n = 30, one parameter scaling all coalescence rates")
-    gp = kingman_param(30)
+    gp = kingman_graph(30, vectorized=True, parameterized=True)
     thetas = np.linspace(0.5, 2.0, 400)[:, None]
     M.batch_moments(gp, thetas[:1], 1, gradient=False)  # compile once
     tv, (vals, _) = timed(lambda: M.batch_moments(gp, thetas, 1, gradient=False))

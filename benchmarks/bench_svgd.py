@@ -23,6 +23,8 @@ import jax  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ptdalgorithms import Graph  # noqa: E402
+from ptdalgorithms.examples.coalescent import kingman_graph  # noqa: E402
+from ptdalgorithms.examples.exponential import exponential_graph  # noqa: E402
 from ptdalgorithms.svgd import SVGD  # noqa: E402
 
 REPEATS = 3
@@ -37,28 +39,6 @@ def find_bridge():
         except ImportError:
             pmf = None
     return pmf
-
-
-def seed_graph():
-    g = Graph(state_length=1)
-    start = g.starting_vertex()
-    v2 = g.find_or_create_vertex([2])
-    v1 = g.find_or_create_vertex([1])
-    start.add_edge(v2, 1.0)
-    v2.add_edge_parameterized(v1, 0.0, [1.0])
-    return g
-
-
-def kingman_scaled_graph(n: int) -> Graph:
-    """Block-counting Kingman coalescent; every coalescence rate is (number of pairs) * theta."""
-    from ptdalgorithms.examples.coalescent import kingman_callback
-
-    def cb(state):
-        return [(child, 0.0, [w]) for child, w in kingman_callback(state)]
-
-    initial = np.zeros(n, dtype=np.int32)
-    initial[0] = n
-    return Graph.from_callback(cb, initial)
 
 
 def observations(g: Graph, theta, n: int, seed: int) -> np.ndarray:
@@ -101,7 +81,7 @@ def main() -> None:
     pmf_from_graph = find_bridge()
     print(f"jax {jax.__version__}, {n_dev} CPU devices, {N_ITER} iterations, best of {REPEATS}")
     cases = []
-    g = seed_graph()
+    g = exponential_graph()
     data_a = observations(g, [2.0], 100, seed=1)
     if pmf_from_graph is not None:
         model_a = pmf_from_graph(g, discrete=False, param_length=1)
@@ -116,7 +96,7 @@ def main() -> None:
         label_a = "seed model (pure-JAX stand-in: JAX bridge not available)"
     cases += [(label_a, model_a, data_a, 24, 2e-3), (label_a, model_a, data_a, 100, 2e-3)]
     if pmf_from_graph is not None:
-        gk = kingman_scaled_graph(10)
+        gk = kingman_graph(10, parameterized=True)
         data_b = observations(gk, [1.0], 200, seed=2)
         model_b = pmf_from_graph(gk, discrete=False, param_length=1)
         cases.append((f"Kingman n=10 ({len(gk)} vertices), 200 T_MRCA obs", model_b, data_b, 100, 20e-3))

@@ -8,6 +8,8 @@ import numpy as np
 import _jax_stub as st
 
 from ptdalgorithms import Graph
+from ptdalgorithms.examples.coalescent import kingman_graph
+from ptdalgorithms.examples.exponential import exponential_graph
 
 
 def graph_matrices(g):
@@ -23,13 +25,8 @@ def graph_matrices(g):
 
 
 def seed():
-    """The seed snippet: pdf theta exp(-theta t)."""
-    g = Graph(state_length=1)
-    start = g.starting_vertex()
-    v2 = g.find_or_create_vertex([2])
-    v1 = g.find_or_create_vertex([1])
-    start.add_edge(v2, 1.0)
-    v2.add_edge_parameterized(v1, 0.0, [1.0])
+    """The seed snippet: pdf theta exp(-theta t) (``examples.exponential``; theta not set)."""
+    g = exponential_graph()
     return g, graph_matrices(g)
 
 
@@ -60,28 +57,4 @@ def discrete_seed():
 
 def kingman(n):
     """Kingman coalescent, block-counting states, one parameter scaling all coalescence rates."""
-
-    def cb(state):
-        out = []
-        for i in range(n):
-            for j in range(i, n):
-                a, b = i + 1, j + 1
-                if i == j:
-                    if state[i] < 2:
-                        continue
-                    rate = state[i] * (state[i] - 1) / 2
-                else:
-                    if state[i] < 1 or state[j] < 1:
-                        continue
-                    rate = state[i] * state[j]
-                if a + b > n:
-                    continue
-                child = list(state)
-                child[i] -= 1
-                child[j] -= 1
-                child[a + b - 1] += 1
-                out.append((child, 0.0, [rate]))
-        return out
-
-    init = [n] + [0] * (n - 1)
-    return Graph.from_callback(cb, init)
+    return kingman_graph(n, parameterized=True)

@@ -6,6 +6,7 @@ import scipy.linalg
 
 from ptdalgorithms import Graph
 from ptdalgorithms import _distribution as D
+from ptdalgorithms.examples.coalescent import kingman_graph
 
 
 # ------------------------------------------------------------------------------ model builders
@@ -27,30 +28,6 @@ def hyperexponential(alpha, rates):
         g.starting_vertex().add_edge(v, a)
         v.add_edge(absorb, r)
     return g
-
-
-def kingman(n):
-    """Block-counting coalescent: state[i] = number of lineages subtending i + 1 samples."""
-    def cb(state):
-        out = []
-        k = int(state.sum())
-        if k <= 1:
-            return out
-        for i in range(n):
-            for j in range(i, n):
-                ni, nj = int(state[i]), int(state[j])
-                rate = ni * (ni - 1) / 2 if i == j else ni * nj
-                if rate <= 0 or i + j + 2 > n:
-                    continue
-                child = state.copy()
-                child[i] -= 1
-                child[j] -= 1
-                child[i + j + 1] += 1
-                out.append((child, rate))
-        return out
-    init = np.zeros(n, dtype=np.int32)
-    init[0] = n
-    return Graph.from_callback(cb, init)
 
 
 def random_graph(rng, n_t, n_abs=2, density=0.15, defect=True, rate_range=(0.2, 3.0), chain_rate=0.05):
@@ -149,7 +126,7 @@ def test_hyperexponential_reference_values():
 
 
 def test_kingman_reference_values():
-    g3, g4 = kingman(3), kingman(4)
+    g3, g4 = kingman_graph(3), kingman_graph(4)
     assert abs(D.pdf(g3, 1.0) - 1.5 * (np.exp(-1) - np.exp(-3))) < 1e-12
     assert abs(D.pdf(g3, 1.0) - 0.4771386) < 1e-7
     assert abs(D.cdf(g3, 1.0) - 0.4730744) < 1e-7

@@ -136,13 +136,8 @@ def test_gradient_of_start_distribution_closed_form():
 
 def test_kingman_scaled_rate_gradient():
     # one parameter scaling every coalescence rate: E[T^k] scales as theta^-k, so dE[T^k]/dtheta = -k E/theta
-    from ptdalgorithms.examples.coalescent import kingman_callback
-    init = np.zeros(6, dtype=np.int32)
-    init[0] = 6
-
-    def cb(s):
-        return [(c, 0.0, [w]) for c, w in kingman_callback(s)]
-    g = Graph.from_callback(cb, init)
+    from ptdalgorithms.examples.coalescent import kingman_graph
+    g = kingman_graph(6, parameterized=True)
     for t in (0.5, 2.0):
         v, J = M.moments_and_gradient(g, [t], 3)
         ref = M.moments_and_gradient(g, [1.0], 3)[0] / t ** np.arange(1, 4)

@@ -312,15 +312,9 @@ def test_lognormal_prior_is_normalised():
 # ------------------------------------------------------------------------------------------- the real bridge
 @pytest.fixture(scope="module")
 def seed_graph():
-    from ptdalgorithms import Graph
+    from ptdalgorithms.examples.exponential import exponential_graph
 
-    g = Graph(state_length=1)
-    start = g.starting_vertex()
-    v2 = g.find_or_create_vertex([2])
-    v1 = g.find_or_create_vertex([1])
-    start.add_edge(v2, 1.0)
-    v2.add_edge_parameterized(v1, 0.0, [1.0])
-    return g
+    return exponential_graph()
 
 
 def test_bridge_model_conjugate_and_modes_agree(seed_graph):

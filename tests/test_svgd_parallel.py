@@ -41,13 +41,12 @@ def last_json(stdout: str) -> dict:
 
 SEED_EXAMPLE = """
 from ptdalgorithms import Graph
+from ptdalgorithms.examples.exponential import exponential_graph
 try:
     from ptdalgorithms import SVGD
 except ImportError:  # until the package exports it
     from ptdalgorithms.svgd import SVGD
-g = Graph(state_length=1); start = g.starting_vertex()
-v2 = g.find_or_create_vertex([2]); v1 = g.find_or_create_vertex([1])
-start.add_edge(v2, 1.0); v2.add_edge_parameterized(v1, 0.0, [1.0])
+g = exponential_graph()
 g_true = g.clone(); g_true.update_parameterized_weights([2.0])
 data = np.asarray(g_true.sample(100, seed=2024))
 model = Graph.pmf_from_graph(g, discrete=False, param_length=1)
