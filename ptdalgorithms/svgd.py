@@ -80,7 +80,8 @@ def init(particles: jax.Array, optimizer: Any) -> SVGDState:
 
 
 def build_step(
-    batched_grad: Callable[..., jax.Array], optimizer: Any, axis_name: str | None = None
+    batched_grad: Callable[..., jax.Array], optimizer: Any, axis_name: str | None = None,
+    bandwidth: float | None = None,
 ) -> Callable[..., SVGDState]:
     """Return ``step(state, *args) -> state``: one SVGD update.
 
@@ -94,6 +95,8 @@ def build_step(
         When the step runs inside ``pmap`` on a shard of the particles, the mapped axis name: gradients are
         computed on the local shard, then all particles and gradients are ``all_gather``-ed so the Stein
         direction (which couples every pair) is computed over all of them, for the local particles only.
+    bandwidth : float, optional
+        Fixed RBF bandwidth ``h``; None (default) uses the median heuristic at every step.
     """
 
     def step(state: SVGDState, *args) -> SVGDState:
@@ -105,7 +108,7 @@ def build_step(
             # one collective for both: gather [x | g] and split
             xg = jax.lax.all_gather(jnp.concatenate([x, g], axis=1), axis_name, tiled=True)
             x_all, g_all = xg[:, : x.shape[1]], xg[:, x.shape[1] :]
-        h = median_bandwidth(x_all)
+        h = median_bandwidth(x_all) if bandwidth is None else bandwidth
         phi = stein_direction(x, x_all, g_all, h)
         updates, opt_state = optimizer.update(-phi, state.opt_state, x)
         return SVGDState(x + updates, opt_state)
@@ -196,11 +199,12 @@ def _make_warmup(log_density, transform):
     return jax.jit(warmup)
 
 
-def _make_chunk(log_density, optimizer, mode, length):
+def _make_chunk(log_density, optimizer, mode, length, bandwidth):
     """``chunk(state, data, m, s) -> state`` running ``length`` SVGD steps in a ``lax.scan``."""
     log_u = _make_u_density(log_density)
     batched_grad = jax.vmap(jax.grad(log_u), in_axes=(0, None, None, None))
-    step = build_step(batched_grad, optimizer, axis_name=AXIS_NAME if mode == "pmap" else None)
+    step = build_step(batched_grad, optimizer, axis_name=AXIS_NAME if mode == "pmap" else None,
+                      bandwidth=bandwidth)
 
     def chunk(state, data, m, s):
         def body(st, _):
@@ -214,20 +218,16 @@ def _make_chunk(log_density, optimizer, mode, length):
     return jax.jit(chunk)
 
 
-def _make_loop_pieces(log_density, optimizer):
-    """For ``parallel='none'``: a jitted single-particle gradient and an un-jitted update."""
+def _make_loop_pieces(log_density, optimizer, bandwidth):
+    """For ``parallel='none'``: a jitted single-particle gradient and an un-jitted step that calls it in a
+    plain Python loop over the particles (for debugging)."""
     log_u = _make_u_density(log_density)
     grad_one = jax.jit(jax.grad(log_u))
 
-    def step(state, data, m, s):
-        x = state.particles
-        g = jnp.stack([grad_one(x[i], data, m, s) for i in range(x.shape[0])])  # plain Python loop
-        h = median_bandwidth(x)
-        phi = stein_direction(x, x, g, h)
-        updates, opt_state = optimizer.update(-phi, state.opt_state, x)
-        return SVGDState(x + updates, opt_state)
+    def loop_grad(x, *args):
+        return jnp.stack([grad_one(x[i], *args) for i in range(x.shape[0])])
 
-    return grad_one, step
+    return grad_one, build_step(loop_grad, optimizer, bandwidth=bandwidth)
 
 
 # ============================================================================== results
@@ -280,7 +280,8 @@ class SVGD:
         Only the RBF kernel is implemented.
     bandwidth : float or 'median'
         RBF bandwidth ``h``, or the median heuristic ``med ||x_i - x_j||^2 / log(n + 1)`` (default),
-        recomputed every step on the standardised scale.
+        recomputed every step.  Both act on the standardised scale on which the particles move (see
+        Notes), so a fixed ``h`` of order 1 suits any problem.
     parallel : {None, 'vmap', 'pmap', 'none'}
         'vmap': one device, all particles batched.  'pmap': particles sharded as
         ``(n_devices, n_particles / n_devices, d)``, gradients computed per device
@@ -389,8 +390,7 @@ class SVGD:
             raise ValueError(f"kernel must be 'rbf', got {kernel!r}")
         if not (bandwidth == "median" or (isinstance(bandwidth, (int, float)) and bandwidth > 0)):
             raise ValueError(f"bandwidth must be 'median' or a positive number, got {bandwidth!r}")
-        if bandwidth != "median":
-            raise ValueError("a fixed bandwidth is not implemented; use bandwidth='median'")
+        self.bandwidth = None if bandwidth == "median" else float(bandwidth)
         self.optimizer, opt_key = resolve_optimizer(optimizer, learning_rate)
         self.learning_rate = learning_rate
         self.n_iterations, self.history_every = int(n_iterations), int(history_every)
@@ -434,7 +434,7 @@ class SVGD:
             prior_hashable = False
         cacheable = self.precompile and opt_key is not None and prior_hashable
         key = (source, self.prior, self.transform.name, opt_key, self.data.shape, self.theta_dim,
-               self.n_particles, self.parallel, self.n_devices)
+               self.n_particles, self.parallel, self.n_devices, self.bandwidth)
         if cacheable:
             self._fns = _CACHE.setdefault(key, {})
         else:
@@ -467,7 +467,7 @@ class SVGD:
     def _chunk_fn(self, length: int):
         return self._get(
             ("chunk", length),
-            lambda: _make_chunk(self._log_density, self.optimizer, self.parallel, length),
+            lambda: _make_chunk(self._log_density, self.optimizer, self.parallel, length, self.bandwidth),
         )
 
     def _to_theta_fn(self):
@@ -496,7 +496,7 @@ class SVGD:
                 if not isinstance(fn, jax.stages.Compiled):
                     self._fns[("chunk", length)] = fn.lower(state, data, one, one).compile()
         else:  # 'none'
-            self._get("loop", lambda: _make_loop_pieces(self._log_density, self.optimizer))
+            self._get("loop", lambda: _make_loop_pieces(self._log_density, self.optimizer, self.bandwidth))
 
     # ------------------------------------------------------------------ running
     def _initial_u(self, m: jax.Array, s: jax.Array) -> jax.Array:
@@ -560,7 +560,8 @@ class SVGD:
                 hist_it.append(it)
                 bar.update(length)
         else:  # 'none': plain loop
-            _, step = self._get("loop", lambda: _make_loop_pieces(self._log_density, self.optimizer))
+            _, step = self._get(
+                "loop", lambda: _make_loop_pieces(self._log_density, self.optimizer, self.bandwidth))
             for length in self._chunk_lengths():
                 for _ in range(length):
                     state = step(state, data, m, s)

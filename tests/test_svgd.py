@@ -116,6 +116,29 @@ def test_repulsion_standard_normal():
     assert svgd.history[0].std() < 0.15 and svgd.history[0].mean() > 2.9
 
 
+@pytest.mark.parametrize("h", [0.5, 2.0])
+def test_fixed_bandwidth_standard_normal(h):
+    rng = np.random.default_rng(5)
+    init = 3.0 + 0.1 * rng.standard_normal((100, 1))
+    svgd = SVGD(log_prob=std_normal, theta_dim=1, transform=None, n_particles=100, n_iterations=500,
+                parallel="vmap", init=init, bandwidth=h)
+    svgd.fit()
+    assert abs(svgd.particles.mean()) < 0.1
+    assert abs(svgd.particles.std() - 1.0) < 0.1
+
+
+def test_build_step_uses_the_fixed_bandwidth():
+    from ptdalgorithms.svgd import build_step, init as svgd_init
+    from ptdalgorithms._svgd_kernels import stein_direction
+    from ptdalgorithms._svgd_optim import sgd
+
+    x = jnp.asarray(np.random.default_rng(2).standard_normal((6, 2)))
+    grad = jax.vmap(jax.grad(lambda z: -0.5 * jnp.sum(z**2)))
+    step = build_step(grad, sgd(1.0), bandwidth=0.7)
+    new = step(svgd_init(x, sgd(1.0))).particles
+    np.testing.assert_allclose(new - x, stein_direction(x, x, grad(x), 0.7), rtol=1e-12, atol=1e-14)
+
+
 def _exp_data(n=100, rate=2.0, seed=11):
     return np.random.default_rng(seed).exponential(1 / rate, n)
 
@@ -268,6 +291,8 @@ def _mk(**kw):
         (dict(learning_rate=-1.0), "learning_rate"),
         (dict(n_particles=0), "n_particles"),
         (dict(kernel="imq"), "kernel"),
+        (dict(bandwidth=-1.0), "bandwidth"),
+        (dict(bandwidth="scott"), "bandwidth"),
         (dict(observed_data=None), "observed_data"),
         (dict(log_prob=std_normal), "exactly one"),
         (dict(parallel="pmap", n_devices=10_000), "PTDALG_CPUS"),
