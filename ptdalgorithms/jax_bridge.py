@@ -273,6 +273,11 @@ class _Model:
 
 
 def _resolve_param_length(graph, param_length: Optional[int]) -> int:
+    # The one structural mistake that would otherwise surface only inside the host call, as a JAX
+    # runtime error: a graph whose start vertex leads nowhere.
+    if not graph.starting_vertex().edges():
+        raise ValueError("the graph's starting vertex has no out-edges: add an edge from "
+                         "g.starting_vertex() to the first state before building a model")
     p = int(graph.param_length)
     if param_length is not None and int(param_length) != p:
         raise ValueError(f"param_length={param_length} does not match the graph's param_length {p}")
@@ -391,7 +396,7 @@ def moments_from_graph(graph, nr_moments: int = 2, rewards: Optional[Sequence[fl
     """
     import jax.numpy as jnp
     k = _check_k(nr_moments)
-    p = int(graph.param_length)
+    p = _resolve_param_length(graph, None)
     r = _resolve_rewards(graph, rewards)
     m = _Model(p, bool(discrete), None, graph.clone(), k, r, 1e-12)
     dummy = jnp.zeros((0,), jnp.float64)

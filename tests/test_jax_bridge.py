@@ -369,3 +369,11 @@ def test_invalid_values_under_jit_raise_with_the_evaluator_message():
         with pytest.raises(jax.errors.JaxRuntimeError) as info:
             model(jnp.array(theta), jnp.asarray(times)).block_until_ready()
         assert "ValueError" in str(info.value)
+
+
+def test_graph_without_start_edges_is_rejected_when_the_model_is_built():
+    g = cases.Graph(state_length=1)
+    g.find_or_create_vertex([1])
+    for factory in (jb.pmf_from_graph, jb.moments_from_graph, jb.pmf_and_moments_from_graph):
+        with pytest.raises(ValueError, match="starting vertex has no out-edges"):
+            factory(g)
