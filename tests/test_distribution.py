@@ -8,6 +8,8 @@ from ptdalgorithms import Graph
 from ptdalgorithms import _distribution as D
 from ptdalgorithms.examples.coalescent import kingman_graph
 
+from _dense import full_generator
+
 
 # ------------------------------------------------------------------------------ model builders
 
@@ -55,23 +57,6 @@ def random_graph(rng, n_t, n_abs=2, density=0.15, defect=True, rate_range=(0.2, 
     for i in range(n_t - 1):
         tr[i].add_edge(tr[i + 1], chain_rate)
     return g
-
-
-def full_generator(g):
-    """Dense generator over all non-start vertices (absorbing rows zero) and the initial vector,
-    built directly from the edges (independent of the C code)."""
-    n = len(g)
-    Q = np.zeros((n - 1, n - 1))
-    for v in g.vertices()[1:]:
-        for e in v.edges():
-            Q[v.index - 1, e.to.index - 1] += e.weight
-            Q[v.index - 1, v.index - 1] -= e.weight
-    p0 = np.zeros(n - 1)
-    es = g.starting_vertex().edges()
-    tot = sum(e.weight for e in es)
-    for e in es:
-        p0[e.to.index - 1] += e.weight / tot
-    return p0, Q
 
 
 def expm_reference(g, times):
